@@ -1,0 +1,97 @@
+"use client";
+import { useActionState, useState } from "react";
+import { saveHostAction, testHostAction, type HostFormState } from "@/lib/actions/hosts";
+import type { PublicHost } from "@/lib/hosts/service";
+import { formatBytes } from "@/lib/format";
+import { Button } from "@/components/ui/button";
+import { Field, FormMessage, TextAreaField } from "@/components/ui/field";
+
+/** Register a host, or edit one. TLS material and keys go to the server and never come back. */
+export function HostForm({ host, onDone }: { host?: PublicHost; onDone?: () => void }) {
+  const [saved, save, saving] = useActionState<HostFormState, FormData>(async (prev, form) => {
+    const result = await saveHostAction(prev, form);
+    if (result.ok && onDone) onDone();
+    return result;
+  }, {});
+  const [tested, test, testing] = useActionState<HostFormState, FormData>(testHostAction, {});
+  const [showTls, setShowTls] = useState(Boolean(host?.hasTls));
+  const [endpoint, setEndpoint] = useState(host?.endpoint ?? "");
+  const errors = { ...tested.errors, ...saved.errors };
+  const busy = saving || testing;
+
+  return (
+    <form action={save} aria-label={host ? `Edit host ${host.name}` : "Register a host"} className="space-y-4">
+      {host && <input type="hidden" name="id" value={host.id} />}
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field label="Name" name="name" defaultValue={host?.name} placeholder="host-b" required errors={errors.name} />
+        <Field
+          label="Endpoint"
+          name="endpoint"
+          value={endpoint}
+          onChange={(e) => setEndpoint(e.target.value)}
+          placeholder="unix:///var/run/docker.sock"
+          required
+          errors={errors.endpoint}
+          hint="unix:///path, tcp://host:2376 or ssh://user@host"
+        />
+      </div>
+      {endpoint.startsWith("tcp://") && (
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" checked={showTls} onChange={(e) => setShowTls(e.target.checked)} /> Use TLS (client certificate)
+        </label>
+      )}
+      {endpoint.startsWith("tcp://") && showTls && (
+        <div className="grid gap-4 sm:grid-cols-3">
+          <TextAreaField label="CA certificate" name="tlsCa" placeholder={host?.hasTls ? "stored; paste to replace" : "-----BEGIN CERTIFICATE-----"} errors={errors.tlsCa} />
+          <TextAreaField label="Client certificate" name="tlsCert" placeholder={host?.hasTls ? "stored; paste to replace" : "-----BEGIN CERTIFICATE-----"} errors={errors.tlsCert} />
+          <TextAreaField label="Client key" name="tlsKey" placeholder={host?.hasTls ? "stored; paste to replace" : "-----BEGIN PRIVATE KEY-----"} errors={errors.tlsKey} />
+        </div>
+      )}
+      {endpoint.startsWith("ssh://") && (
+        <TextAreaField label="SSH private key" name="sshKey" placeholder={host?.hasSshKey ? "stored; paste to replace" : "-----BEGIN OPENSSH PRIVATE KEY-----"} errors={errors.sshKey} hint="The remote user must be able to run docker." />
+      )}
+      {host && (host.hasTls || host.hasSshKey) && (
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name="clearSecrets" /> Forget stored TLS material and keys not pasted above
+        </label>
+      )}
+      <div className="flex flex-wrap items-center gap-2">
+        <Button type="submit" disabled={busy}>
+          {saving ? "Saving…" : host ? "Save changes" : "Register host"}
+        </Button>
+        <Button type="submit" variant="secondary" formAction={test} disabled={busy}>
+          {testing ? "Testing…" : "Test connection"}
+        </Button>
+        {onDone && host && (
+          <Button type="button" variant="ghost" onClick={onDone}>
+            Cancel
+          </Button>
+        )}
+      </div>
+      <div aria-live="polite" className="space-y-2">
+        {tested.probe && <ProbeSummary probe={tested.probe} />}
+        {!tested.probe && <FormMessage ok={tested.ok} message={tested.message} />}
+        <FormMessage ok={saved.ok} message={saved.message} />
+      </div>
+    </form>
+  );
+}
+
+function ProbeSummary({ probe }: { probe: NonNullable<HostFormState["probe"]> }) {
+  if (!probe.ok)
+    return (
+      <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-900 dark:bg-red-950 dark:text-red-200">
+        Not reachable: {probe.error}
+      </p>
+    );
+  return (
+    <div role="status" className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">
+      <p className="font-medium">Reachable in {probe.latencyMs} ms</p>
+      <p>
+        Docker {probe.dockerVersion}, API {probe.apiVersion}, experimental {probe.experimental ? "on" : "off"}, {probe.cpus} CPUs,{" "}
+        {formatBytes(probe.memTotal)} memory, {probe.containersRunning}/{probe.containersTotal} containers running, root {probe.dockerRootDir}
+      </p>
+      {probe.warning && <p className="mt-1 text-amber-800 dark:text-amber-300">{probe.warning}</p>}
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+import "server-only";
+import { NextResponse } from "next/server";
+import { ZodError } from "zod";
+import { requireApiCaller, UnauthenticatedError } from "@/lib/auth/current";
+import { DockerError } from "@/lib/docker/errors";
+import { HostInputError, HostNotFoundError } from "@/lib/hosts/service";
+import { fieldErrors } from "@/lib/validations/host";
+
+type Caller = Awaited<ReturnType<typeof requireApiCaller>>;
+
+export function apiError(status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+  return NextResponse.json({ error: { code, message, ...extra } }, { status });
+}
+
+/** Wraps a /api/v1 handler: authentication first, then expected errors as JSON with a status. */
+export function apiRoute<Ctx>(handler: (req: Request, ctx: Ctx, caller: Caller) => Promise<Response>) {
+  return async (req: Request, ctx: Ctx): Promise<Response> => {
+    try {
+      const caller = await requireApiCaller();
+      return await handler(req, ctx, caller);
+    } catch (err) {
+      if (err instanceof UnauthenticatedError) return apiError(401, err.code, err.message);
+      if (err instanceof ZodError) return apiError(400, "INVALID_INPUT", "Invalid input", { fields: fieldErrors(err) });
+      if (err instanceof HostInputError) return apiError(400, "INVALID_INPUT", err.message, { fields: err.fieldErrors });
+      if (err instanceof HostNotFoundError) return apiError(404, err.code, err.message);
+      if (err instanceof DockerError) return apiError(502, err.code, err.message);
+      console.error("[ferry] API error:", err);
+      return apiError(500, "INTERNAL", "Unexpected error; see the server log");
+    }
+  };
+}
+
+/** Parses a JSON body, answering 400 for anything that is not JSON. */
+export async function jsonBody(req: Request): Promise<unknown> {
+  try {
+    return await req.json();
+  } catch {
+    throw new ZodError([{ code: "custom", path: [], message: "Body must be JSON", input: undefined }]);
+  }
+}

@@ -1,0 +1,39 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** Environment, checked once with zod. Every setting has a safe default for a local install. */
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  DATABASE_URL: z.string().min(1).default(`file:${path.resolve("data/ferry.db")}`),
+  /** Creates the admin account on first start instead of the setup page. */
+  FERRY_ADMIN_USER: z.string().min(1).max(64).default("admin"),
+  FERRY_ADMIN_PASSWORD: z.string().min(10, "FERRY_ADMIN_PASSWORD must have at least 10 characters").optional(),
+  /** Bearer token accepted by /api/v1 in addition to tokens created in Settings. */
+  FERRY_API_TOKEN: z.string().min(24, "FERRY_API_TOKEN must have at least 24 characters").optional(),
+  /** Mark the session cookie Secure (set when Ferry is served over HTTPS). */
+  FERRY_SECURE_COOKIES: z.enum(["0", "1"]).default("0"),
+  /** Seconds between background health checks of every host. */
+  FERRY_HEALTH_INTERVAL: z.coerce.number().int().min(2).max(3600).default(15),
+  /** Milliseconds a Docker API call may take before the host counts as unreachable. */
+  FERRY_DOCKER_TIMEOUT_MS: z.coerce.number().int().min(200).max(120_000).default(5000),
+  /** Register the machine's own /var/run/docker.sock as host "local" on first start. */
+  FERRY_REGISTER_LOCAL: z.enum(["0", "1"]).default("1"),
+});
+
+export type Env = z.infer<typeof schema>;
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  if (cached) return cached;
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  cached = parsed.data;
+  process.env.DATABASE_URL ??= cached.DATABASE_URL;
+  return cached;
+}

@@ -1,0 +1,209 @@
+import "server-only";
+import fs from "node:fs";
+import { db } from "@/lib/db";
+import type { Host } from "@/lib/generated/prisma/client";
+import { env } from "@/lib/env";
+import { probeHost, type ProbeResult } from "@/lib/docker/inspect";
+import { getIo } from "@/lib/realtime/emitter";
+import { ROOMS } from "@/lib/realtime/protocol";
+import { hostInputSchema, type HostInput } from "@/lib/validations/host";
+
+/** What the browser may see of a host: never TLS material or keys. */
+export type PublicHost = {
+  id: string;
+  name: string;
+  endpoint: string;
+  hasTls: boolean;
+  hasSshKey: boolean;
+  healthStatus: "ok" | "warning" | "error" | "unknown";
+  healthError: string | null;
+  healthErrorCode: string | null;
+  healthCheckedAt: string | null;
+  dockerVersion: string | null;
+  apiVersion: string | null;
+  experimental: boolean | null;
+  dockerRootDir: string | null;
+  cpus: number | null;
+  memTotal: number | null;
+  containersRunning: number | null;
+  containersTotal: number | null;
+  kernelVersion: string | null;
+};
+
+export function toPublicHost(h: Host): PublicHost {
+  return {
+    id: h.id,
+    name: h.name,
+    endpoint: h.endpoint,
+    hasTls: Boolean(h.tlsCa && h.tlsCert && h.tlsKey),
+    hasSshKey: Boolean(h.sshKey),
+    healthStatus: (["ok", "warning", "error"].includes(h.healthStatus) ? h.healthStatus : "unknown") as PublicHost["healthStatus"],
+    healthError: h.healthError,
+    healthErrorCode: h.healthErrorCode,
+    healthCheckedAt: h.healthCheckedAt?.toISOString() ?? null,
+    dockerVersion: h.dockerVersion,
+    apiVersion: h.apiVersion,
+    experimental: h.experimental,
+    dockerRootDir: h.dockerRootDir,
+    cpus: h.cpus,
+    memTotal: h.memTotal === null ? null : Number(h.memTotal),
+    containersRunning: h.containersRunning,
+    containersTotal: h.containersTotal,
+    kernelVersion: h.kernelVersion,
+  };
+}
+
+export class HostInputError extends Error {
+  constructor(
+    message: string,
+    readonly fieldErrors: Record<string, string[]>,
+  ) {
+    super(message);
+  }
+}
+
+export class HostNotFoundError extends Error {
+  readonly code = "HOST_NOT_FOUND";
+  constructor(id: string) {
+    super(`No host with id ${id}`);
+  }
+}
+
+function parseInput(input: HostInput) {
+  const parsed = hostInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const errors: Record<string, string[]> = {};
+    for (const i of parsed.error.issues) (errors[i.path.join(".") || "_"] ??= []).push(i.message);
+    throw new HostInputError("Check the highlighted fields", errors);
+  }
+  const v = parsed.data;
+  const tlsGiven = [v.tlsCa, v.tlsCert, v.tlsKey].filter(Boolean).length;
+  if (tlsGiven > 0 && tlsGiven < 3)
+    throw new HostInputError("TLS needs all three: CA, client certificate and client key", {
+      tlsCa: ["TLS needs all three: CA, client certificate and client key"],
+    });
+  if (v.endpoint.startsWith("ssh://") && !v.sshKey)
+    throw new HostInputError("An ssh:// endpoint needs a private key", { sshKey: ["Paste the private key Ferry should use"] });
+  return v;
+}
+
+async function assertNameFree(name: string, exceptId?: string) {
+  const other = await db.host.findUnique({ where: { name } });
+  if (other && other.id !== exceptId)
+    throw new HostInputError(`A host named "${name}" exists already`, { name: [`A host named "${name}" exists already`] });
+}
+
+export async function listHosts(): Promise<Host[]> {
+  return db.host.findMany({ orderBy: { name: "asc" } });
+}
+
+export async function getHost(id: string): Promise<Host> {
+  const host = await db.host.findUnique({ where: { id } });
+  if (!host) throw new HostNotFoundError(id);
+  return host;
+}
+
+/** Registers a host and checks it at once; an unreachable host is saved with its error shown. */
+export async function createHost(input: HostInput): Promise<Host> {
+  const v = parseInput(input);
+  await assertNameFree(v.name);
+  const host = await db.host.create({
+    data: { name: v.name, endpoint: v.endpoint, tlsCa: v.tlsCa, tlsCert: v.tlsCert, tlsKey: v.tlsKey, sshKey: v.sshKey },
+  });
+  getIo()?.to(ROOMS.hosts).emit("hosts:changed");
+  return refreshHealth(host.id);
+}
+
+/** Edits a host. Empty TLS/SSH fields keep what is stored unless clearSecrets is set. */
+export async function updateHost(id: string, input: HostInput, opts: { clearSecrets?: boolean } = {}): Promise<Host> {
+  const existing = await getHost(id);
+  const merged: HostInput = opts.clearSecrets
+    ? input
+    : {
+        ...input,
+        tlsCa: input.tlsCa || existing.tlsCa || undefined,
+        tlsCert: input.tlsCert || existing.tlsCert || undefined,
+        tlsKey: input.tlsKey || existing.tlsKey || undefined,
+        sshKey: input.sshKey || existing.sshKey || undefined,
+      };
+  const v = parseInput(merged);
+  await assertNameFree(v.name, id);
+  await db.host.update({
+    where: { id },
+    data: {
+      name: v.name,
+      endpoint: v.endpoint,
+      tlsCa: v.tlsCa ?? null,
+      tlsCert: v.tlsCert ?? null,
+      tlsKey: v.tlsKey ?? null,
+      sshKey: v.sshKey ?? null,
+    },
+  });
+  getIo()?.to(ROOMS.hosts).emit("hosts:changed");
+  return refreshHealth(id);
+}
+
+export async function deleteHost(id: string): Promise<void> {
+  await getHost(id);
+  await db.host.delete({ where: { id } });
+  getIo()?.to(ROOMS.hosts).emit("hosts:changed");
+}
+
+/** Probes an endpoint without saving anything ("Test connection" on an unsaved form). */
+export async function testConnection(input: HostInput): Promise<ProbeResult> {
+  const v = parseInput(input);
+  return probeHost(v, env().FERRY_DOCKER_TIMEOUT_MS);
+}
+
+/** Probes a saved host, stores the result and announces it. */
+export async function refreshHealth(id: string): Promise<Host> {
+  const host = await getHost(id);
+  const result = await probeHost(host, env().FERRY_DOCKER_TIMEOUT_MS);
+  const data = result.ok
+    ? {
+        healthStatus: result.warning ? "warning" : "ok",
+        healthError: result.warning,
+        healthErrorCode: result.warning ? "EXPERIMENTAL_OFF" : null,
+        healthCheckedAt: result.checkedAt,
+        dockerVersion: result.dockerVersion,
+        apiVersion: result.apiVersion,
+        experimental: result.experimental,
+        dockerRootDir: result.dockerRootDir,
+        cpus: result.cpus,
+        memTotal: BigInt(result.memTotal),
+        containersRunning: result.containersRunning,
+        containersTotal: result.containersTotal,
+        osType: result.osType,
+        kernelVersion: result.kernelVersion,
+      }
+    : { healthStatus: "error", healthError: result.error, healthErrorCode: result.code, healthCheckedAt: result.checkedAt };
+  const updated = await db.host.update({ where: { id }, data });
+  if (updated.healthStatus !== host.healthStatus || updated.healthError !== host.healthError) {
+    getIo()?.to(ROOMS.hosts).emit("hosts:health", {
+      hostId: updated.id,
+      name: updated.name,
+      status: updated.healthStatus as "ok" | "warning" | "error",
+      error: updated.healthError,
+      checkedAt: result.checkedAt.toISOString(),
+    });
+  }
+  return updated;
+}
+
+export async function refreshAllHealth(): Promise<Host[]> {
+  const hosts = await listHosts();
+  return Promise.all(hosts.map((h) => refreshHealth(h.id)));
+}
+
+const LOCAL_SOCKET = "/var/run/docker.sock";
+const LOCAL_MARKER = "local-host-registered";
+
+/** On first start, registers this machine's Docker socket as host "local" (once, ever). */
+export async function registerLocalHostOnce(): Promise<Host | null> {
+  if (env().FERRY_REGISTER_LOCAL !== "1") return null;
+  if (await db.setting.findUnique({ where: { key: LOCAL_MARKER } })) return null;
+  if (!fs.existsSync(LOCAL_SOCKET)) return null;
+  await db.setting.create({ data: { key: LOCAL_MARKER, value: new Date().toISOString() } });
+  if (await db.host.findFirst({ where: { OR: [{ name: "local" }, { endpoint: `unix://${LOCAL_SOCKET}` }] } })) return null;
+  return createHost({ name: "local", endpoint: `unix://${LOCAL_SOCKET}` });
+}

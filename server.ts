@@ -1,0 +1,38 @@
+// Ferry's process: Next.js and socket.io on one HTTP port. Everything else lives in lib/.
+import { createServer } from "node:http";
+import next from "next";
+import { env } from "@/lib/env";
+import { bootstrap } from "@/lib/bootstrap";
+import { attachRealtime } from "@/lib/realtime/server";
+import { startHostMonitor } from "@/lib/hosts/monitor";
+
+const log = (msg: string) => console.log(`[ferry] ${msg}`);
+
+async function main() {
+  const e = env();
+  await bootstrap(log);
+  const app = next({ dev: e.NODE_ENV === "development", hostname: e.HOST, port: e.PORT });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const httpServer = createServer((req, res) => void handle(req, res));
+  const io = attachRealtime(httpServer);
+  const stopMonitor = startHostMonitor(log);
+
+  httpServer.listen(e.PORT, e.HOST, () => log(`ready on http://${e.HOST}:${e.PORT} (${e.NODE_ENV})`));
+
+  const shutdown = (signal: string) => {
+    log(`${signal}: shutting down`);
+    stopMonitor();
+    io.close();
+    httpServer.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+main().catch((err) => {
+  console.error("[ferry] failed to start:", err instanceof Error ? err.message : err);
+  process.exit(1);
+});
