@@ -1,5 +1,5 @@
 "use client";
-import { useActionState, useState } from "react";
+import { startTransition, useActionState, useRef, useState } from "react";
 import { saveHostAction, testHostAction, type HostFormState } from "@/lib/actions/hosts";
 import type { PublicHost } from "@/lib/hosts/service";
 import { formatBytes } from "@/lib/format";
@@ -8,19 +8,35 @@ import { Field, FormMessage, TextAreaField } from "@/components/ui/field";
 
 /** Register a host, or edit one. TLS material and keys go to the server and never come back. */
 export function HostForm({ host, onDone }: { host?: PublicHost; onDone?: () => void }) {
+  const formRef = useRef<HTMLFormElement>(null);
+  const [endpoint, setEndpoint] = useState(host?.endpoint ?? "");
   const [saved, save, saving] = useActionState<HostFormState, FormData>(async (prev, form) => {
     const result = await saveHostAction(prev, form);
+    if (result.ok && !host) {
+      formRef.current?.reset();
+      setEndpoint("");
+    }
     if (result.ok && onDone) onDone();
     return result;
   }, {});
   const [tested, test, testing] = useActionState<HostFormState, FormData>(testHostAction, {});
   const [showTls, setShowTls] = useState(Boolean(host?.hasTls));
-  const [endpoint, setEndpoint] = useState(host?.endpoint ?? "");
-  const errors = { ...tested.errors, ...saved.errors };
+  // Only the latest action speaks: a test after a refused save replaces the save's messages.
+  const [last, setLast] = useState<"save" | "test" | null>(null);
+  const errors = (last === "test" ? tested.errors : last === "save" ? saved.errors : undefined) ?? {};
   const busy = saving || testing;
 
   return (
-    <form action={save} aria-label={host ? `Edit host ${host.name}` : "Register a host"} className="space-y-4">
+    // Dispatched by hand (not <form action>) so a refused save keeps what the user typed.
+    <form
+      ref={formRef}
+      onSubmit={(e) => {
+        e.preventDefault();
+        const data = new FormData(e.currentTarget);
+        setLast("save");
+        startTransition(() => save(data));
+      }}
+      aria-label={host ? `Edit host ${host.name}` : "Register a host"} className="space-y-4">
       {host && <input type="hidden" name="id" value={host.id} />}
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Name" name="name" defaultValue={host?.name} placeholder="host-b" required errors={errors.name} />
@@ -59,7 +75,18 @@ export function HostForm({ host, onDone }: { host?: PublicHost; onDone?: () => v
         <Button type="submit" disabled={busy}>
           {saving ? "Saving…" : host ? "Save changes" : "Register host"}
         </Button>
-        <Button type="submit" variant="secondary" formAction={test} disabled={busy}>
+        <Button
+          type="button"
+          variant="secondary"
+          disabled={busy}
+          onClick={() => {
+            const form = formRef.current;
+            if (!form?.reportValidity()) return;
+            const data = new FormData(form);
+            setLast("test");
+            startTransition(() => test(data));
+          }}
+        >
           {testing ? "Testing…" : "Test connection"}
         </Button>
         {onDone && host && (
@@ -69,9 +96,8 @@ export function HostForm({ host, onDone }: { host?: PublicHost; onDone?: () => v
         )}
       </div>
       <div aria-live="polite" className="space-y-2">
-        {tested.probe && <ProbeSummary probe={tested.probe} />}
-        {!tested.probe && <FormMessage ok={tested.ok} message={tested.message} />}
-        <FormMessage ok={saved.ok} message={saved.message} />
+        {last === "test" && (tested.probe ? <ProbeSummary probe={tested.probe} /> : <FormMessage ok={tested.ok} message={tested.message} />)}
+        {last === "save" && <FormMessage ok={saved.ok} message={saved.message} />}
       </div>
     </form>
   );

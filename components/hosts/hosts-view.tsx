@@ -118,7 +118,7 @@ function HostRow({
         </td>
         <td className="px-4 py-3">
           <HealthBadge status={h.healthStatus} error={h.healthError} />
-          {h.healthError && <p className="mt-1 max-w-xs text-xs text-red-700 dark:text-red-400">{h.healthError}</p>}
+          {h.healthError && <p className="mt-1 max-w-56 text-xs text-red-700 dark:text-red-400">{h.healthError.replace(`${h.name}: `, "")}</p>}
         </td>
         <td className="px-4 py-3 tabular">
           {h.dockerVersion ? (
@@ -137,7 +137,7 @@ function HostRow({
         <td className="px-4 py-3 tabular">{h.containersTotal === null ? "—" : `${h.containersRunning} running / ${h.containersTotal}`}</td>
         <td className="px-4 py-3 text-xs text-slate-500">{timeAgo(h.healthCheckedAt)}</td>
         <td className="px-4 py-3">
-          <div className="flex justify-end gap-1">
+          <div className="flex flex-wrap justify-end gap-1">
             <Button variant="secondary" onClick={onRecheck} disabled={busy} aria-label={`Test connection to ${h.name}`}>
               Test
             </Button>

@@ -11,7 +11,7 @@ const links = [
 export function Sidebar({ username }: { username: string }) {
   const pathname = usePathname();
   return (
-    <aside className="flex w-full shrink-0 flex-row items-center gap-4 border-b border-slate-200 bg-white px-4 py-3 md:h-screen md:w-52 md:flex-col md:items-stretch md:border-b-0 md:border-r md:py-5 dark:border-slate-800 dark:bg-slate-900">
+    <aside className="flex w-full shrink-0 flex-row items-center gap-4 border-b border-slate-200 bg-white px-4 py-3 md:sticky md:top-0 md:h-screen md:w-52 md:flex-col md:items-stretch md:border-b-0 md:border-r md:py-5 dark:border-slate-800 dark:bg-slate-900">
       <Link href="/containers" className="flex items-center gap-2 text-lg font-semibold text-teal-800 dark:text-teal-300">
         {/* eslint-disable-next-line @next/next/no-img-element */}
         <img src="/icon.svg" alt="" width={24} height={24} />

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# A working two-host demo: the lab with 12 counter containers on host A, hosts A and B
+# registered, an admin account, and the dashboard on http://127.0.0.1:3000.
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+export HOST=${HOST:-127.0.0.1} PORT=${PORT:-3000}
+
+bash scripts/lab.sh up --containers 12
+
+if [[ ! -f .next/BUILD_ID ]] || [[ -n $(find app components lib proxy.ts next.config.ts -newer .next/BUILD_ID -print -quit 2>/dev/null) ]]; then
+  echo "[demo] building the dashboard (about 30 s)"
+  npx next build >/tmp/ferry-demo-build.log 2>&1 || { tail -30 /tmp/ferry-demo-build.log; exit 1; }
+fi
+
+node_modules/.bin/tsx --import ./scripts/server-only-hook.mjs scripts/demo-seed.ts
+exec env NODE_ENV=production node_modules/.bin/tsx --import ./scripts/server-only-hook.mjs server.ts

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { hashPassword, verifyPassword } from "@/lib/auth/password";
+import { FailureLimiter } from "@/lib/auth/rate-limit";
+import { loginSchema, setupSchema } from "@/lib/validations/auth";
+
+describe("password hashing (scrypt)", () => {
+  it("verifies the right password and refuses others", async () => {
+    const stored = await hashPassword("correct horse battery");
+    expect(stored).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(stored).not.toContain("correct horse");
+    expect(await verifyPassword("correct horse battery", stored)).toBe(true);
+    expect(await verifyPassword("correct horse batterY", stored)).toBe(false);
+    expect(await verifyPassword("x", "md5$abc")).toBe(false);
+  });
+  it("salts: the same password hashes differently", async () => {
+    expect(await hashPassword("same password")).not.toBe(await hashPassword("same password"));
+  });
+});
+
+describe("FailureLimiter", () => {
+  it("locks a key after max failures until the window ends", () => {
+    let t = 0;
+    const l = new FailureLimiter(3, 1000, () => t);
+    for (let i = 0; i < 3; i++) {
+      expect(l.retryAfter("k")).toBe(0);
+      l.fail("k");
+    }
+    expect(l.retryAfter("k")).toBe(1000);
+    expect(l.retryAfter("other")).toBe(0);
+    t = 999;
+    expect(l.retryAfter("k")).toBe(1);
+    t = 1000;
+    expect(l.retryAfter("k")).toBe(0);
+  });
+  it("reset clears a key", () => {
+    const l = new FailureLimiter(1, 1000, () => 0);
+    l.fail("k");
+    expect(l.retryAfter("k")).toBeGreaterThan(0);
+    l.reset("k");
+    expect(l.retryAfter("k")).toBe(0);
+  });
+});
+
+describe("auth input", () => {
+  it("setup needs a long password typed twice", () => {
+    expect(setupSchema.safeParse({ username: "admin", password: "short", confirm: "short" }).success).toBe(false);
+    const differ = setupSchema.safeParse({ username: "admin", password: "long enough pw", confirm: "long enough px" });
+    expect(differ.success).toBe(false);
+    expect(differ.error?.issues[0]?.path).toEqual(["confirm"]);
+    expect(setupSchema.safeParse({ username: "admin", password: "long enough pw", confirm: "long enough pw" }).success).toBe(true);
+  });
+  it("login refuses odd user names", () => {
+    expect(loginSchema.safeParse({ username: "a b", password: "x" }).success).toBe(false);
+    expect(loginSchema.safeParse({ username: "admin", password: "" }).success).toBe(false);
+  });
+});
