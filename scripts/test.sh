@@ -5,8 +5,8 @@
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
-mkdir -p test-results
-rm -f test-results/*.json
+mkdir -p reports
+rm -f reports/*.json
 
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf '\n[test] FAILED: %s\n' "$*" >&2; exit 1; }
@@ -25,10 +25,10 @@ npx eslint --max-warnings 0 . || fail "lint"
 
 status=0
 step "unit tests"
-npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=test-results/unit.json || status=1
+npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=reports/unit.json || status=1
 
 step "integration tests (real daemons, real SQLite)"
-npx vitest run --project integration --reporter=default --reporter=json --outputFile.json=test-results/integration.json || status=1
+npx vitest run --project integration --reporter=default --reporter=json --outputFile.json=reports/integration.json || status=1
 
 step "build"
 npx next build || fail "next build"
@@ -37,5 +37,5 @@ step "end-to-end tests (Playwright, Debian Chromium)"
 npx playwright test || status=1
 
 step "summary"
-node scripts/test-summary.mjs test-results/unit.json test-results/integration.json test-results/e2e.json || status=1
+node scripts/test-summary.mjs reports/unit.json reports/integration.json reports/e2e.json || status=1
 exit $status

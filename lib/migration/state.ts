@@ -1,0 +1,133 @@
+/**
+ * The state machine of one migration item. Pure: no I/O, no clock. The engine asks it before
+ * every move, so an item can never go from, say, "restoring" back to "checkpointing".
+ *
+ *   pending → image-sync → creating → checkpointing → transferring → restoring → verifying → cleanup → done
+ *
+ * The target container is created before the checkpoint: the source keeps running while Ferry
+ * prepares, so downtime covers only checkpoint → transfer → restore → verify.
+ * Before the checkpoint nothing on the source changed: a failure there ends "failed" with the
+ * source untouched. From the checkpoint on, a failure goes through "rolling-back" to
+ * "rolled-back" (source resumed from its own checkpoint) or, if even that fails, "failed".
+ */
+export const ITEM_STATUSES = [
+  "pending",
+  "image-sync",
+  "creating",
+  "checkpointing",
+  "transferring",
+  "restoring",
+  "verifying",
+  "cleanup",
+  "rolling-back",
+  "done",
+  "rolled-back",
+  "skipped",
+  "failed",
+] as const;
+
+export type ItemStatus = (typeof ITEM_STATUSES)[number];
+
+export const FORWARD: readonly ItemStatus[] = [
+  "pending",
+  "image-sync",
+  "creating",
+  "checkpointing",
+  "transferring",
+  "restoring",
+  "verifying",
+  "cleanup",
+  "done",
+];
+
+export const TERMINAL: ReadonlySet<ItemStatus> = new Set(["done", "rolled-back", "skipped", "failed"]);
+
+/** States in which the source container is stopped (checkpointed) and not yet safe. */
+export const SOURCE_AT_RISK: ReadonlySet<ItemStatus> = new Set(["checkpointing", "transferring", "restoring", "verifying", "rolling-back"]);
+
+export type ItemEvent =
+  | { type: "advance" } // the current phase succeeded: go to the next forward state
+  | { type: "skip"; reason: string } // not started: blocked by pre-flight, capacity or cancel
+  | { type: "fail"; reason: string } // a phase failed
+  | { type: "rolled-back" } // rollback resumed the source
+  | { type: "rollback-failed"; reason: string };
+
+export class TransitionError extends Error {
+  constructor(from: ItemStatus, event: ItemEvent["type"]) {
+    super(`illegal transition: ${event} from ${from}`);
+  }
+}
+
+/** The next status, or a TransitionError for a move the machine does not allow. */
+export function transition(from: ItemStatus, event: ItemEvent): ItemStatus {
+  if (TERMINAL.has(from)) throw new TransitionError(from, event.type);
+  switch (event.type) {
+    case "advance": {
+      const i = FORWARD.indexOf(from);
+      if (i < 0 || i === FORWARD.length - 1) throw new TransitionError(from, event.type);
+      return FORWARD[i + 1]!;
+    }
+    case "skip":
+      if (from !== "pending") throw new TransitionError(from, event.type);
+      return "skipped";
+    case "fail":
+      if (from === "pending") throw new TransitionError(from, event.type);
+      if (from === "rolling-back") return "failed";
+      // Once the source is checkpointed, a failure must roll back; the cleanup of a verified
+      // migration does not endanger it (the target runs), so a cleanup failure is a warning.
+      if (SOURCE_AT_RISK.has(from)) return "rolling-back";
+      if (from === "cleanup") throw new TransitionError(from, event.type);
+      return "failed";
+    case "rolled-back":
+      if (from !== "rolling-back") throw new TransitionError(from, event.type);
+      return "rolled-back";
+    case "rollback-failed":
+      if (from !== "rolling-back") throw new TransitionError(from, event.type);
+      return "failed";
+  }
+}
+
+/** Phase names recorded per item, in display order. */
+export const PHASES = ["preflight", "image-sync", "create", "checkpoint", "transfer", "restore", "verify", "cleanup", "rollback"] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+/** The phase a status runs in (for timing and display). */
+export function phaseOf(status: ItemStatus): PhaseName | null {
+  switch (status) {
+    case "image-sync":
+      return "image-sync";
+    case "creating":
+      return "create";
+    case "checkpointing":
+      return "checkpoint";
+    case "transferring":
+      return "transfer";
+    case "restoring":
+      return "restore";
+    case "verifying":
+      return "verify";
+    case "cleanup":
+      return "cleanup";
+    case "rolling-back":
+      return "rollback";
+    default:
+      return null;
+  }
+}
+
+/** Progress of an item from 0 to 1, for progress bars. */
+export function progressOf(status: ItemStatus): number {
+  if (TERMINAL.has(status)) return 1;
+  if (status === "rolling-back") return 0.9;
+  const i = FORWARD.indexOf(status);
+  return i <= 0 ? 0 : i / (FORWARD.length - 1);
+}
+
+export type BatchStatus = "planning" | "running" | "done" | "failed" | "cancelled";
+
+/** A finished batch's status from its items: done only when every item is done. */
+export function batchOutcome(items: { status: ItemStatus }[], cancelled: boolean): BatchStatus {
+  if (items.some((i) => !TERMINAL.has(i.status))) return "running";
+  if (cancelled) return "cancelled";
+  return items.length > 0 && items.every((i) => i.status === "done") ? "done" : "failed";
+}
