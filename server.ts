@@ -5,6 +5,7 @@ import { env } from "@/lib/env";
 import { bootstrap } from "@/lib/bootstrap";
 import { attachRealtime } from "@/lib/realtime/server";
 import { startHostMonitor } from "@/lib/hosts/monitor";
+import { engine } from "@/lib/migration/engine";
 
 const log = (msg: string) => console.log(`[ferry] ${msg}`);
 
@@ -18,6 +19,11 @@ async function main() {
   const httpServer = createServer((req, res) => void handle(req, res));
   const io = attachRealtime(httpServer);
   const stopMonitor = startHostMonitor(log);
+  // Batches a previous process left in flight: resolve each item from what the hosts show, resume.
+  engine()
+    .recover()
+    .then((r) => r.batches && log(`recovered ${r.batches} unfinished batch(es), ${r.resolved} item(s) resolved from the hosts`))
+    .catch((err) => log(`recovery failed: ${err instanceof Error ? err.message : String(err)}`));
 
   httpServer.listen(e.PORT, e.HOST, () => log(`ready on http://${e.HOST}:${e.PORT} (${e.NODE_ENV})`));
 

@@ -3,7 +3,9 @@ import { NextResponse } from "next/server";
 import { ZodError } from "zod";
 import { requireApiCaller, UnauthenticatedError } from "@/lib/auth/current";
 import { DockerError } from "@/lib/docker/errors";
-import { HostInputError, HostNotFoundError } from "@/lib/hosts/service";
+import { InputError } from "@/lib/errors";
+import { HostNotFoundError } from "@/lib/hosts/service";
+import { MigrationConflictError, MigrationNotFoundError } from "@/lib/migration/service";
 import { fieldErrors } from "@/lib/validations/host";
 
 type Caller = Awaited<ReturnType<typeof requireApiCaller>>;
@@ -21,8 +23,9 @@ export function apiRoute<Ctx>(handler: (req: Request, ctx: Ctx, caller: Caller) 
     } catch (err) {
       if (err instanceof UnauthenticatedError) return apiError(401, err.code, err.message);
       if (err instanceof ZodError) return apiError(400, "INVALID_INPUT", "Invalid input", { fields: fieldErrors(err) });
-      if (err instanceof HostInputError) return apiError(400, "INVALID_INPUT", err.message, { fields: err.fieldErrors });
-      if (err instanceof HostNotFoundError) return apiError(404, err.code, err.message);
+      if (err instanceof InputError) return apiError(400, "INVALID_INPUT", err.message, { fields: err.fieldErrors });
+      if (err instanceof HostNotFoundError || err instanceof MigrationNotFoundError) return apiError(404, err.code, err.message);
+      if (err instanceof MigrationConflictError) return apiError(409, err.code, err.message, { containers: err.containers });
       if (err instanceof DockerError) return apiError(502, err.code, err.message);
       console.error("[ferry] API error:", err);
       return apiError(500, "INTERNAL", "Unexpected error; see the server log");

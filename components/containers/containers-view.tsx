@@ -6,6 +6,7 @@ import { formatBytes, formatDuration } from "@/lib/format";
 import { useSocket } from "@/lib/realtime/client";
 import { StateBadge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { MigrateDialog } from "@/components/migrations/migrate-dialog";
 
 type SortKey = "name" | "host" | "image" | "state" | "uptime" | "memory" | "created";
 const COLUMNS: { key: SortKey; label: string; numeric?: boolean }[] = [
@@ -48,6 +49,7 @@ export function ContainersView({ hosts }: { hosts: HostContainers[] }) {
   const query = useDeferredValue(text.trim().toLowerCase());
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: "host", dir: 1 });
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [migrating, setMigrating] = useState(false);
 
   useSocket((socket) => {
     const refresh = () => startRefresh(() => router.refresh());
@@ -142,10 +144,19 @@ export function ContainersView({ hosts }: { hosts: HostContainers[] }) {
           <span className="text-sm text-slate-600 dark:text-slate-400" aria-live="polite" data-testid="selection-count">
             {selectedRows.length} selected
           </span>
-          <Button disabled={selectedRows.length === 0}>Migrate selected</Button>
+          <Button disabled={selectedRows.length === 0} onClick={() => setMigrating(true)}>
+            Migrate selected
+          </Button>
         </div>
       </div>
 
+      {migrating && (
+        <MigrateDialog
+          selected={selectedRows}
+          hosts={hosts.map((h) => ({ id: h.hostId, name: h.hostName }))}
+          onClose={() => setMigrating(false)}
+        />
+      )}
       {failed.map((h) => (
         <div key={h.hostId} role="alert" className="rounded-md border border-red-200 bg-red-50 px-4 py-2 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
           <span className="font-medium">{h.hostName}</span>: containers could not be listed ({h.code}): {h.error}

@@ -5,7 +5,9 @@ import { logoutAction } from "@/lib/actions/auth";
 
 const links = [
   { href: "/containers", label: "Containers" },
+  { href: "/migrations", label: "Migrations" },
   { href: "/hosts", label: "Hosts" },
+  { href: "/settings", label: "Settings" },
 ];
 
 export function Sidebar({ username }: { username: string }) {

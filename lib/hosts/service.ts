@@ -1,6 +1,7 @@
 import "server-only";
 import fs from "node:fs";
 import { db } from "@/lib/db";
+import { InputError } from "@/lib/errors";
 import type { Host } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
 import { probeHost, type ProbeResult } from "@/lib/docker/inspect";
@@ -53,14 +54,7 @@ export function toPublicHost(h: Host): PublicHost {
   };
 }
 
-export class HostInputError extends Error {
-  constructor(
-    message: string,
-    readonly fieldErrors: Record<string, string[]>,
-  ) {
-    super(message);
-  }
-}
+export class HostInputError extends InputError {}
 
 export class HostNotFoundError extends Error {
   readonly code = "HOST_NOT_FOUND";

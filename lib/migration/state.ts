@@ -49,6 +49,7 @@ export type ItemEvent =
   | { type: "advance" } // the current phase succeeded: go to the next forward state
   | { type: "skip"; reason: string } // not started: blocked by pre-flight, capacity or cancel
   | { type: "fail"; reason: string } // a phase failed
+  | { type: "requeue" } // interrupted before the checkpoint (server restart): the source is untouched, start over
   | { type: "rolled-back" } // rollback resumed the source
   | { type: "rollback-failed"; reason: string };
 
@@ -78,6 +79,9 @@ export function transition(from: ItemStatus, event: ItemEvent): ItemStatus {
       if (SOURCE_AT_RISK.has(from)) return "rolling-back";
       if (from === "cleanup") throw new TransitionError(from, event.type);
       return "failed";
+    case "requeue":
+      if (from !== "image-sync" && from !== "creating") throw new TransitionError(from, event.type);
+      return "pending";
     case "rolled-back":
       if (from !== "rolling-back") throw new TransitionError(from, event.type);
       return "rolled-back";

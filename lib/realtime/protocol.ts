@@ -1,7 +1,10 @@
 /**
  * The one typed event protocol between Ferry's server and browsers (socket.io).
- * Imported by both sides; event names are "domain:verb".
+ * Imported by both sides; event names are "domain:verb"; every migration event carries its
+ * migration id (and item id where it concerns one container).
  */
+import type { MigrationItemView, MigrationView } from "@/lib/migration/view";
+
 export type HostHealthEvent = {
   hostId: string;
   name: string;
@@ -10,16 +13,28 @@ export type HostHealthEvent = {
   checkedAt: string;
 };
 
+export type MigrationLogEvent = { migrationId: string; itemId: string | null; at: string; type: string; message: string };
+
 export interface ServerToClientEvents {
   "hosts:health": (event: HostHealthEvent) => void;
   "hosts:changed": () => void;
+  /** The whole state of a batch: sent on subscribe (late joiners, reconnects) and when it ends. */
+  "migration:snapshot": (migration: MigrationView) => void;
+  "migration:item": (event: { migrationId: string; item: MigrationItemView }) => void;
+  "migration:batch": (event: { migrationId: string; status: MigrationView["status"]; finishedAt: string | null; cancelRequested: boolean }) => void;
+  "migration:log": (event: MigrationLogEvent) => void;
+  "migrations:changed": () => void;
 }
 
 export interface ClientToServerEvents {
   "hosts:subscribe": () => void;
+  "migration:subscribe": (migrationId: string) => void;
+  "migration:unsubscribe": (migrationId: string) => void;
+  "migrations:subscribe": () => void;
 }
 
 export const ROOMS = {
   hosts: "hosts",
+  migrations: "migrations",
+  migration: (id: string) => `migration:${id}`,
 } as const;
-

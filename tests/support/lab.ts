@@ -26,7 +26,7 @@ export async function assertLabUp(): Promise<void> {
 }
 
 /** Starts a counter container (prints 1, 2, 3 … once a second) on a lab host. */
-export async function startCounter(which: "a" | "b", name: string): Promise<Docker.Container> {
+export async function startCounter(which: "a" | "b", name: string): Promise<string> {
   const docker = labDocker(which);
   await docker
     .getContainer(name)
@@ -40,7 +40,7 @@ export async function startCounter(which: "a" | "b", name: string): Promise<Dock
     HostConfig: { NetworkMode: "none" },
   });
   await c.start();
-  return c;
+  return c.id;
 }
 
 export async function removeTestContainers(): Promise<void> {
@@ -49,4 +49,70 @@ export async function removeTestContainers(): Promise<void> {
     const list = await docker.listContainers({ all: true, filters: { label: ["ferry.test=1"] } });
     await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   }
+}
+
+/** The numbers a counter container printed, in order (docker logs, stdout). */
+export async function counterValues(which: "a" | "b", id: string): Promise<number[]> {
+  const buf = (await labDocker(which).getContainer(id).logs({ stdout: true, stderr: false, follow: false })) as unknown as Buffer;
+  // Non-TTY logs are multiplexed: 8-byte frame headers before each chunk.
+  const lines: string[] = [];
+  let off = 0;
+  let text = "";
+  while (off + 8 <= buf.length) {
+    const size = buf.readUInt32BE(off + 4);
+    text += buf.subarray(off + 8, off + 8 + size).toString("utf8");
+    off += 8 + size;
+  }
+  for (const l of text.split("\n")) if (/^\d+$/.test(l.trim())) lines.push(l.trim());
+  return lines.map(Number);
+}
+
+/** Starts a container with any command on a lab host (test-labelled, no network). */
+export async function startContainer(
+  which: "a" | "b",
+  name: string,
+  extra: { Entrypoint?: string[]; Image?: string; HostConfig?: Record<string, unknown> } = {},
+): Promise<string> {
+  const docker = labDocker(which);
+  await docker
+    .getContainer(name)
+    .remove({ force: true })
+    .catch(() => undefined);
+  const c = await docker.createContainer({
+    name,
+    Image: extra.Image ?? LAB.image,
+    Hostname: name,
+    Entrypoint: extra.Entrypoint,
+    Labels: { [LAB.label]: "1", "ferry.test": "1" },
+    HostConfig: { NetworkMode: "none", ...extra.HostConfig },
+  });
+  await c.start();
+  return c.id;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Containers Ferry's helpers left behind on a lab host (must be none). */
+export async function leftoverHelpers(which: "a" | "b"): Promise<number> {
+  return (await labDocker(which).listContainers({ all: true, filters: { label: ["ferry.helper"] } })).length;
+}
+
+/** Reads one file out of a container through the archive API. */
+export async function readFileFrom(which: "a" | "b", id: string, path: string): Promise<string> {
+  const stream = (await labDocker(which).getContainer(id).getArchive({ path })) as unknown as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  const tar = Buffer.concat(chunks);
+  const size = parseInt(tar.subarray(124, 136).toString("ascii").replace(/\0.*$/, "").trim(), 8);
+  return tar.subarray(512, 512 + size).toString("utf8");
 }

@@ -1,0 +1,172 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useEffect, useRef, useState, useTransition } from "react";
+import { previewMigrationAction, startMigrationAction, type MigrationActionState } from "@/lib/actions/migrations";
+import type { ContainerRow } from "@/lib/hosts/containers";
+import { formatBytes } from "@/lib/format";
+import { Button } from "@/components/ui/button";
+import { FormMessage } from "@/components/ui/field";
+
+type HostOption = { id: string; name: string };
+
+/** "Migrate selected": target and options → the pre-flight plan → confirm. */
+export function MigrateDialog({ selected, hosts, onClose }: { selected: ContainerRow[]; hosts: HostOption[]; onClose: () => void }) {
+  const router = useRouter();
+  const ref = useRef<HTMLDialogElement>(null);
+  const sourceIds = new Set(selected.map((c) => c.hostId));
+  const targets = hosts.filter((h) => !(sourceIds.size === 1 && sourceIds.has(h.id)));
+  const [targetHostId, setTarget] = useState(targets[0]?.id ?? "");
+  const [keepSource, setKeepSource] = useState(false);
+  const [concurrency, setConcurrency] = useState(2);
+  const [nameConflict, setNameConflict] = useState<"fail" | "suffix">("fail");
+  const [state, setState] = useState<MigrationActionState | null>(null);
+  const [pending, start] = useTransition();
+
+  useEffect(() => {
+    ref.current?.showModal();
+  }, []);
+
+  const request = () => ({
+    targetHostId,
+    items: selected.map((c) => ({ hostId: c.hostId, containerId: c.id })),
+    options: { keepSource, concurrency, nameConflict },
+  });
+  const plan = state?.plan;
+  const runnable = plan?.items.filter((i) => i.errors.length === 0).length ?? 0;
+
+  return (
+    <dialog
+      ref={ref}
+      onClose={onClose}
+      aria-labelledby="migrate-title"
+      className="m-auto w-full max-w-4xl rounded-xl border border-slate-200 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-900/40 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+    >
+      <div className="space-y-4 p-6">
+        <h2 id="migrate-title" className="text-lg font-semibold">
+          Migrate {selected.length} container{selected.length === 1 ? "" : "s"}
+        </h2>
+        <div className="grid gap-4 sm:grid-cols-4">
+          <label className="text-sm sm:col-span-2">
+            <span className="mb-1 block font-medium">Target host</span>
+            <select
+              aria-label="Target host"
+              className="w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-900"
+              value={targetHostId}
+              onChange={(e) => {
+                setTarget(e.target.value);
+                setState(null);
+              }}
+            >
+              {targets.map((h) => (
+                <option key={h.id} value={h.id}>
+                  {h.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="text-sm">
+            <span className="mb-1 block font-medium">At a time</span>
+            <input
+              type="number"
+              min={1}
+              max={32}
+              aria-label="Concurrency"
+              className="w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-900"
+              value={concurrency}
+              onChange={(e) => setConcurrency(Math.max(1, Math.min(32, Number(e.target.value) || 1)))}
+            />
+          </label>
+          <label className="text-sm">
+            <span className="mb-1 block font-medium">Name taken on target</span>
+            <select
+              aria-label="Name taken on target"
+              className="w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-900"
+              value={nameConflict}
+              onChange={(e) => {
+                setNameConflict(e.target.value as "fail" | "suffix");
+                setState(null);
+              }}
+            >
+              <option value="fail">Refuse that container</option>
+              <option value="suffix">Rename (add -migrated)</option>
+            </select>
+          </label>
+        </div>
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" checked={keepSource} onChange={(e) => setKeepSource(e.target.checked)} />
+          Keep the source containers (stopped) instead of removing them
+        </label>
+
+        {plan && (
+          <div className="space-y-2">
+            <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="plan-summary">
+              Pre-flight: {runnable} of {plan.items.length} can move to {plan.target.name}. Memory budget {formatBytes(plan.target.budgetBytes)}, {formatBytes(plan.target.usedBytes)} in use.
+            </p>
+            <div className="max-h-72 overflow-auto rounded-md border border-slate-200 dark:border-slate-800">
+              <table className="w-full text-left text-sm" aria-label="Migration plan">
+                <thead className="sticky top-0 bg-slate-50 text-xs uppercase text-slate-500 dark:bg-slate-800">
+                  <tr>
+                    <th className="px-3 py-1.5">Container</th>
+                    <th className="px-3 py-1.5">From</th>
+                    <th className="px-3 py-1.5 text-right">Needs</th>
+                    <th className="px-3 py-1.5">Pre-flight</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {plan.items.map((i) => (
+                    <tr key={`${i.hostId}/${i.containerId}`} className="border-t border-slate-100 align-top dark:border-slate-800">
+                      <td className="px-3 py-1.5 font-medium">{i.name}</td>
+                      <td className="px-3 py-1.5">{i.hostName}</td>
+                      <td className="px-3 py-1.5 text-right tabular">{i.memoryNeedBytes ? formatBytes(i.memoryNeedBytes) : "—"}</td>
+                      <td className="px-3 py-1.5 text-xs">
+                        {i.errors.map((e) => (
+                          <p key={e} className="text-red-700 dark:text-red-400">
+                            ✕ {e}
+                          </p>
+                        ))}
+                        {i.warnings.map((w) => (
+                          <p key={w} className="text-amber-700 dark:text-amber-400">
+                            ! {w}
+                          </p>
+                        ))}
+                        {!i.errors.length && !i.warnings.length && <span className="text-emerald-700 dark:text-emerald-400">ready</span>}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </div>
+        )}
+        {state && !state.ok && <FormMessage message={state.message} />}
+
+        <div className="flex justify-end gap-2">
+          <Button variant="ghost" type="button" onClick={() => ref.current?.close()}>
+            Close
+          </Button>
+          <Button
+            variant="secondary"
+            type="button"
+            disabled={pending || !targetHostId}
+            onClick={() => start(async () => setState(await previewMigrationAction(request())))}
+          >
+            {pending && !plan ? "Checking…" : plan ? "Check again" : "Check plan"}
+          </Button>
+          <Button
+            type="button"
+            disabled={pending || !plan || runnable === 0}
+            onClick={() =>
+              start(async () => {
+                const r = await startMigrationAction(request());
+                if (r.ok && r.id) router.push(`/migrations/${r.id}`);
+                else setState((s) => ({ ...s, ...r, plan: s?.plan }));
+              })
+            }
+          >
+            {pending && plan ? "Starting…" : `Start migration (${runnable})`}
+          </Button>
+        </div>
+      </div>
+    </dialog>
+  );
+}

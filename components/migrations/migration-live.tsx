@@ -1,0 +1,136 @@
+"use client";
+import { useEffect, useState, useTransition } from "react";
+import { cancelMigrationAction } from "@/lib/actions/migrations";
+import { formatBytes, formatMs } from "@/lib/format";
+import { progressOf, TERMINAL, type ItemStatus } from "@/lib/migration/state";
+import { countByStatus, type MigrationItemView, type MigrationView } from "@/lib/migration/view";
+import { useSocket } from "@/lib/realtime/client";
+import { Button } from "@/components/ui/button";
+import { FormMessage } from "@/components/ui/field";
+import { MigrationStatusBadge, ProgressBar } from "@/components/migrations/status";
+
+/** A batch, live: a snapshot on (re)connect, then item and batch events over the socket. */
+export function MigrationLive({ initial }: { initial: MigrationView }) {
+  const [m, setM] = useState(initial);
+  const [now, setNow] = useState(() => Date.now());
+  const [notice, setNotice] = useState<{ ok?: boolean; message?: string }>({});
+  const [pending, start] = useTransition();
+  const finished = ["done", "failed", "cancelled"].includes(m.status);
+
+  useSocket((socket) => {
+    const onSnapshot = (v: MigrationView) => v.id === initial.id && setM(v);
+    const onItem = (e: { migrationId: string; item: MigrationItemView }) => {
+      if (e.migrationId !== initial.id) return;
+      setM((prev) => {
+        const items = prev.items.map((i) => (i.id === e.item.id ? e.item : i));
+        return { ...prev, items, counts: countByStatus(items) };
+      });
+    };
+    const onBatch = (e: { migrationId: string; status: MigrationView["status"]; finishedAt: string | null; cancelRequested: boolean }) => {
+      if (e.migrationId === initial.id) setM((prev) => ({ ...prev, status: e.status, finishedAt: e.finishedAt, cancelRequested: e.cancelRequested }));
+    };
+    socket.on("migration:snapshot", onSnapshot);
+    socket.on("migration:item", onItem);
+    socket.on("migration:batch", onBatch);
+    socket.emit("migration:subscribe", initial.id);
+    return () => {
+      socket.emit("migration:unsubscribe", initial.id);
+      socket.off("migration:snapshot", onSnapshot);
+      socket.off("migration:item", onItem);
+      socket.off("migration:batch", onBatch);
+    };
+  });
+
+  useEffect(() => {
+    if (finished) return;
+    const t = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(t);
+  }, [finished]);
+
+  const total = m.items.length;
+  const ended = m.items.filter((i) => TERMINAL.has(i.status)).length;
+  const progress = total ? m.items.reduce((s, i) => s + progressOf(i.status as ItemStatus), 0) / total : 1;
+  const elapsedOf = (i: MigrationItemView) => (i.startedAt ? (i.finishedAt ? Date.parse(i.finishedAt) : now) - Date.parse(i.startedAt) : null);
+  const batchElapsed = m.startedAt ? (m.finishedAt ? Date.parse(m.finishedAt) : now) - Date.parse(m.startedAt) : null;
+
+  return (
+    <div className="space-y-5">
+      <section className="space-y-3 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
+        <div className="flex flex-wrap items-center gap-3">
+          <span data-testid="batch-status">
+            <MigrationStatusBadge status={m.status} />
+          </span>
+          <span className="text-sm text-slate-600 dark:text-slate-400">
+            {ended} of {total} finished · to <strong>{m.targetHostName}</strong> · {m.options.concurrency} at a time · {formatMs(batchElapsed)}
+            {m.options.keepSource ? " · sources kept" : ""}
+          </span>
+          {!finished && (
+            <Button
+              variant="secondary"
+              className="ml-auto"
+              disabled={pending || m.cancelRequested}
+              onClick={() => start(async () => setNotice(await cancelMigrationAction(m.id)))}
+            >
+              {m.cancelRequested ? "Cancelling…" : "Cancel batch"}
+            </Button>
+          )}
+        </div>
+        <ProgressBar value={progress} label="Batch progress" />
+        <ul className="flex flex-wrap gap-3 text-sm" aria-label="Counts per state" aria-live="polite">
+          {Object.entries(m.counts).map(([status, n]) => (
+            <li key={status} className="flex items-center gap-1.5" data-testid={`count-${status}`}>
+              <MigrationStatusBadge status={status} /> <span className="tabular">{n}</span>
+            </li>
+          ))}
+        </ul>
+        <FormMessage ok={notice.ok} message={notice.message} />
+      </section>
+
+      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+        <table className="w-full text-left text-sm" aria-label="Containers in this batch">
+          <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
+            <tr>
+              <th className="px-3 py-2">Container</th>
+              <th className="px-3 py-2">Route</th>
+              <th className="px-3 py-2">Phase</th>
+              <th className="w-40 px-3 py-2">Progress</th>
+              <th className="px-3 py-2 text-right">Elapsed</th>
+              <th className="px-3 py-2 text-right">Downtime</th>
+              <th className="px-3 py-2 text-right">Moved</th>
+            </tr>
+          </thead>
+          <tbody>
+            {m.items.map((i) => (
+              <tr key={i.id} className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800" data-testid={`item-${i.name}`}>
+                <td className="px-3 py-2">
+                  <div className="font-medium">{i.name}</div>
+                  {i.error && <p className="mt-1 max-w-xl text-xs text-red-700 dark:text-red-400">{i.error}</p>}
+                  {i.warnings.map((w) => (
+                    <p key={w} className="mt-1 max-w-xl text-xs text-amber-700 dark:text-amber-400">
+                      {w}
+                    </p>
+                  ))}
+                </td>
+                <td className="px-3 py-2 text-xs">
+                  {i.hostName} → {m.targetHostName}
+                  {i.targetName && i.targetName !== i.name ? ` as ${i.targetName}` : ""}
+                </td>
+                <td className="px-3 py-2" data-testid="item-status">
+                  <MigrationStatusBadge status={i.status} />
+                </td>
+                <td className="px-3 py-2 pt-3">
+                  <ProgressBar value={progressOf(i.status)} label={`${i.name} progress`} />
+                </td>
+                <td className="px-3 py-2 text-right tabular">{formatMs(elapsedOf(i))}</td>
+                <td className="px-3 py-2 text-right tabular" data-testid="item-downtime">
+                  {formatMs(i.downtimeMs)}
+                </td>
+                <td className="px-3 py-2 text-right tabular">{i.bytesMoved ? formatBytes(i.bytesMoved) : "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

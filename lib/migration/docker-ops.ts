@@ -1,0 +1,393 @@
+import "server-only";
+import { Transform, type Readable } from "node:stream";
+import type Docker from "dockerode";
+import { dockerCall, dockerFor, type HostConnection } from "@/lib/docker/client";
+import { DockerError } from "@/lib/docker/errors";
+import { PROBE_IMAGE, probeRootfsTar } from "@/lib/migration/probe-image";
+
+/**
+ * Every Docker call a migration makes, through the Engine API only. Streams go end to end
+ * (source response piped into target request); no checkpoint is ever held in memory whole.
+ */
+
+export type HostSide = HostConnection & { id: string };
+
+export type Side = {
+  host: HostSide;
+  docker: Docker;
+  rootDir: string;
+};
+
+export const HELPER_LABEL = "ferry.helper";
+const CALL_MS = 30_000;
+const LONG_MS = 10 * 60_000;
+
+export async function openSide(host: HostSide): Promise<Side> {
+  const docker = dockerFor(host, { timeoutMs: LONG_MS });
+  const info = (await dockerCall(host.name, CALL_MS, () => docker.info())) as { DockerRootDir?: string; ExperimentalBuild?: boolean };
+  if (!info.DockerRootDir) throw new DockerError("DOCKER", "the daemon did not report its DockerRootDir", host.name);
+  return { host, docker, rootDir: info.DockerRootDir };
+}
+
+/** dockerode has the checkpoint calls; its type definitions do not. */
+type CheckpointApi = {
+  createCheckpoint(opts: { CheckpointID: string; Exit: boolean }): Promise<unknown>;
+  listCheckpoint(opts?: object): Promise<{ Name: string }[] | null>;
+  deleteCheckpoint(checkpointId: string, opts?: object): Promise<unknown>;
+};
+const cp = (c: Docker.Container) => c as Docker.Container & CheckpointApi;
+
+export const call = <T>(side: Side, fn: () => Promise<T>, ms = CALL_MS) => dockerCall(side.host.name, ms, fn);
+
+/** Counts bytes flowing through a stream. */
+export function byteCounter(onBytes: (n: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      onBytes(chunk.length);
+      cb(null, chunk);
+    },
+  });
+}
+
+export async function inspect(side: Side, id: string): Promise<Docker.ContainerInspectInfo> {
+  return call(side, () => side.docker.getContainer(id).inspect());
+}
+
+export async function inspectOrNull(side: Side, id: string): Promise<Docker.ContainerInspectInfo | null> {
+  try {
+    return await inspect(side, id);
+  } catch (err) {
+    if (err instanceof DockerError && err.code === "NOT_FOUND") return null;
+    throw err;
+  }
+}
+
+async function imageId(side: Side, ref: string): Promise<string | null> {
+  try {
+    return (await call(side, () => side.docker.getImage(ref).inspect())).Id;
+  } catch (err) {
+    if (err instanceof DockerError && err.code === "NOT_FOUND") return null;
+    throw err;
+  }
+}
+
+/**
+ * Makes the source container's image present on the target: `GET /images/{ref}/get` streamed into
+ * `POST /images/load`. Returns the reference to create the target with, and the bytes moved.
+ */
+export async function syncImage(src: Side, tgt: Side, name: string, id: string): Promise<{ ref: string; bytes: number; loaded: boolean }> {
+  const byName = await imageId(tgt, name);
+  if (byName === id) return { ref: name, bytes: 0, loaded: false };
+  if (!byName && (await imageId(tgt, id))) return { ref: id, bytes: 0, loaded: false };
+  // Save by name when the name still means this image on the source (keeps the tag), else by id.
+  const ref = (await imageId(src, name)) === id ? name : id;
+  let bytes = 0;
+  const out = (await call(src, () => src.docker.getImage(ref).get(), LONG_MS)) as Readable;
+  const counted = out.pipe(byteCounter((n) => (bytes += n)));
+  const res = (await call(tgt, () => tgt.docker.loadImage(counted, { quiet: true }), LONG_MS)) as Readable;
+  const text = await streamText(res);
+  const err = /"error(?:Detail)?"\s*:\s*"([^"]+)"/.exec(text);
+  if (err) throw new DockerError("DOCKER", `image load failed: ${err[1]}`, tgt.host.name);
+  const loadedId = await imageId(tgt, ref);
+  if (loadedId !== id) throw new DockerError("DOCKER", `image ${ref} is not on the target after loading it`, tgt.host.name);
+  return { ref: ref === name && byName && byName !== id ? id : ref, bytes, loaded: true };
+}
+
+async function streamText(s: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The create options of a copy of `c` on another host: the same config, mounts, limits, networks. */
+export function targetCreateOptions(c: Docker.ContainerInspectInfo, name: string, imageRef: string): Docker.ContainerCreateOptions {
+  const cfg = c.Config;
+  const hc = c.HostConfig as Docker.HostConfig & Record<string, unknown>;
+  const networkMode = hc.NetworkMode ?? "default";
+  const endpoints: Record<string, { Aliases?: string[] }> = {};
+  for (const [net, ep] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
+    if (["bridge", "host", "none", "default"].includes(net)) continue;
+    endpoints[net] = { Aliases: ((ep.Aliases ?? []) as string[]).filter((a) => a !== c.Id.slice(0, 12)) };
+  }
+  const keep = <K extends string>(obj: Record<string, unknown>, keys: K[]) =>
+    Object.fromEntries(keys.filter((k) => obj[k] !== undefined && obj[k] !== null).map((k) => [k, obj[k]]));
+  return {
+    name,
+    Image: imageRef,
+    Hostname: cfg.Hostname,
+    Domainname: cfg.Domainname,
+    User: cfg.User,
+    Env: cfg.Env,
+    Cmd: cfg.Cmd,
+    Entrypoint: cfg.Entrypoint as string[] | undefined,
+    WorkingDir: cfg.WorkingDir,
+    Labels: cfg.Labels,
+    Tty: cfg.Tty,
+    OpenStdin: cfg.OpenStdin,
+    StdinOnce: cfg.StdinOnce,
+    AttachStdin: cfg.AttachStdin,
+    AttachStdout: cfg.AttachStdout,
+    AttachStderr: cfg.AttachStderr,
+    ExposedPorts: cfg.ExposedPorts,
+    StopSignal: (cfg as { StopSignal?: string }).StopSignal,
+    Healthcheck: (cfg as { Healthcheck?: Docker.HealthConfig }).Healthcheck,
+    Volumes: cfg.Volumes as Record<string, object> | undefined,
+    HostConfig: keep(hc, [
+      "Binds",
+      "Mounts",
+      "NetworkMode",
+      "RestartPolicy",
+      "Memory",
+      "MemorySwap",
+      "MemoryReservation",
+      "NanoCpus",
+      "CpuShares",
+      "CpuQuota",
+      "CpuPeriod",
+      "CpusetCpus",
+      "CpusetMems",
+      "BlkioWeight",
+      "PidsLimit",
+      "Ulimits",
+      "CapAdd",
+      "CapDrop",
+      "Privileged",
+      "ReadonlyRootfs",
+      "Tmpfs",
+      "ShmSize",
+      "SecurityOpt",
+      "ExtraHosts",
+      "Dns",
+      "DnsOptions",
+      "DnsSearch",
+      "LogConfig",
+      "Init",
+      "IpcMode",
+      "UTSMode",
+      "UsernsMode",
+      "Sysctls",
+      "OomScoreAdj",
+      "Devices",
+      "GroupAdd",
+      "PortBindings",
+    ]) as Docker.HostConfig,
+    NetworkingConfig: Object.keys(endpoints).length && networkMode !== "none" ? { EndpointsConfig: endpoints } : undefined,
+  };
+}
+
+export async function createContainer(side: Side, opts: Docker.ContainerCreateOptions): Promise<string> {
+  const c = await call(side, () => side.docker.createContainer(opts));
+  return c.id;
+}
+
+/** Checkpoints into the container's own checkpoints/ directory and stops it (Exit: true). */
+export async function checkpoint(side: Side, id: string, checkpointId: string): Promise<void> {
+  await call(side, () => cp(side.docker.getContainer(id)).createCheckpoint({ CheckpointID: checkpointId, Exit: true }), LONG_MS);
+}
+
+/**
+ * A helper container (created, never started) that bind-mounts `hostDir` at /ferry-cps, so the
+ * archive API can read or write a directory of the host. Created before the checkpoint so the
+ * downtime does not pay for it.
+ */
+export async function createHelper(side: Side, image: string, hostDir: string, tag: string): Promise<Docker.Container> {
+  return call(side, () =>
+    side.docker.createContainer({
+      Image: image,
+      Entrypoint: ["/ferry-helper-is-never-started"],
+      Cmd: [],
+      Labels: { [HELPER_LABEL]: tag },
+      NetworkDisabled: true,
+      HostConfig: { Binds: [`${hostDir}:/ferry-cps`], NetworkMode: "none" },
+    }),
+  );
+}
+
+export const checkpointsDir = (side: Side, containerId: string) => `${side.rootDir}/containers/${containerId}/checkpoints`;
+
+/**
+ * Streams the checkpoint from the source container's checkpoints/ directory into the target
+ * container's: the source helper's archive GET piped into the target helper's archive PUT.
+ */
+export async function transferCheckpoint(src: Side, srcHelper: Docker.Container, tgt: Side, tgtHelper: Docker.Container, checkpointId: string): Promise<number> {
+  let bytes = 0;
+  const tar = (await call(src, () => srcHelper.getArchive({ path: `/ferry-cps/${checkpointId}` }), LONG_MS)) as unknown as Readable;
+  const counted = tar.pipe(byteCounter((n) => (bytes += n)));
+  await call(tgt, () => tgtHelper.putArchive(counted, { path: "/ferry-cps" }), LONG_MS);
+  return bytes;
+}
+
+/** Copies one path from a container to the same path in another (archive GET piped into PUT). */
+async function copyPath(src: Side, srcId: string, tgt: Side, tgtId: string, path: string): Promise<number> {
+  let bytes = 0;
+  const parent = path.replace(/\/[^/]+\/?$/, "") || "/";
+  const tar = (await call(src, () => src.docker.getContainer(srcId).getArchive({ path }), LONG_MS)) as unknown as Readable;
+  const counted = tar.pipe(byteCounter((n) => (bytes += n)));
+  await call(tgt, () => tgt.docker.getContainer(tgtId).putArchive(counted, { path: parent }), LONG_MS);
+  return bytes;
+}
+
+const MANAGED = ["/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/dev", "/proc", "/sys"];
+const under = (p: string, root: string) => p === root || p.startsWith(root.endsWith("/") ? root : `${root}/`);
+
+/**
+ * The paths to copy so the target's filesystem matches the source's: the top-most added paths
+ * and the modified leaves, outside mounts and Docker-managed files. Pure.
+ */
+export function changedPaths(changes: { Path: string; Kind: number }[], mountPoints: string[]): { copy: string[]; deleted: string[] } {
+  const skip = (p: string) => MANAGED.some((m) => under(p, m)) || mountPoints.some((m) => under(p, m));
+  const added = new Set(changes.filter((c) => c.Kind === 1).map((c) => c.Path));
+  const all = changes.map((c) => c.Path);
+  const copy: string[] = [];
+  for (const c of changes) {
+    if (skip(c.Path)) continue;
+    if (c.Kind === 1) {
+      const parentAdded = [...added].some((a: string) => a !== c.Path && under(c.Path, a));
+      if (!parentAdded) copy.push(c.Path);
+    } else if (c.Kind === 0) {
+      const isParent = all.some((p) => p !== c.Path && under(p, c.Path));
+      if (!isParent) copy.push(c.Path);
+    }
+  }
+  const deleted = changes.filter((c) => c.Kind === 2 && !skip(c.Path)).map((c) => c.Path);
+  return { copy: copy.sort(), deleted };
+}
+
+/** Docker answers "null" (which dockerode hands over as a Buffer) where a list is empty. */
+function asJsonArray<T>(value: unknown): T[] {
+  if (Array.isArray(value)) return value as T[];
+  if (Buffer.isBuffer(value)) {
+    const parsed: unknown = JSON.parse(value.toString("utf8") || "null");
+    return Array.isArray(parsed) ? (parsed as T[]) : [];
+  }
+  return [];
+}
+
+/** Copies the container's own file changes and the contents of its volumes. */
+export async function copyFilesystem(
+  src: Side,
+  srcInfo: Docker.ContainerInspectInfo,
+  tgt: Side,
+  tgtId: string,
+): Promise<{ bytes: number; files: number; volumes: number; deleted: string[] }> {
+  const mounts = (srcInfo.Mounts ?? []) as { Type?: string; Destination: string }[];
+  const changes = asJsonArray<{ Path: string; Kind: number }>(await call(src, () => src.docker.getContainer(srcInfo.Id).changes()));
+  const { copy, deleted } = changedPaths(
+    changes,
+    mounts.map((m) => m.Destination),
+  );
+  let bytes = 0;
+  for (const p of copy) bytes += await copyPath(src, srcInfo.Id, tgt, tgtId, p);
+  const volumes = mounts.filter((m) => m.Type === "volume");
+  for (const v of volumes) bytes += await copyPath(src, srcInfo.Id, tgt, tgtId, v.Destination);
+  return { bytes, files: copy.length, volumes: volumes.length, deleted };
+}
+
+const TRANSIENT_RESTORE = /already exists|content sha256:.*exists/i;
+
+/** `start?checkpoint=`, retrying containerd's transient "already exists" (moby#42900). */
+export async function startFromCheckpoint(side: Side, id: string, checkpointId: string, attempts = 6): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await call(side, () => side.docker.getContainer(id).start({ _query: { checkpoint: checkpointId }, _body: {} } as object), LONG_MS);
+      return attempt;
+    } catch (err) {
+      const msg = err instanceof DockerError ? (err.dockerMessage ?? err.message) : String(err);
+      if (attempt >= attempts || !TRANSIENT_RESTORE.test(msg)) throw err;
+      await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+  }
+}
+
+/** The container runs, and still runs a moment later without having restarted. */
+export async function verifyRunning(side: Side, id: string, settleMs = 100): Promise<Docker.ContainerInspectInfo> {
+  const first = await inspect(side, id);
+  if (!first.State.Running) throw new DockerError("DOCKER", `container is ${first.State.Status} after restore (exit code ${first.State.ExitCode})`, side.host.name);
+  await new Promise((r) => setTimeout(r, settleMs));
+  const second = await inspect(side, id);
+  if (!second.State.Running || second.State.StartedAt !== first.State.StartedAt || second.RestartCount !== first.RestartCount)
+    throw new DockerError("DOCKER", `container did not stay running after restore (now ${second.State.Status}, exit ${second.State.ExitCode})`, side.host.name);
+  return second;
+}
+
+/** Process command lines of a running container (to compare before and after a move). */
+export async function processes(side: Side, id: string): Promise<string[]> {
+  const top = (await call(side, () => side.docker.getContainer(id).top({ ps_args: "-o args" }))) as { Titles: string[]; Processes: string[][] };
+  return top.Processes.map((p) => p.join(" ")).sort();
+}
+
+export async function listCheckpoints(side: Side, id: string): Promise<string[]> {
+  const list = asJsonArray<{ Name: string }>(await call(side, () => cp(side.docker.getContainer(id)).listCheckpoint()));
+  return list.map((c) => c.Name);
+}
+
+export async function deleteCheckpoint(side: Side, id: string, checkpointId: string): Promise<void> {
+  try {
+    await call(side, () => cp(side.docker.getContainer(id)).deleteCheckpoint(checkpointId));
+  } catch (err) {
+    if (!(err instanceof DockerError && err.code === "NOT_FOUND")) throw err;
+  }
+}
+
+export async function removeContainer(side: Side, id: string): Promise<void> {
+  try {
+    await call(side, () => side.docker.getContainer(id).remove({ force: true }));
+  } catch (err) {
+    if (!(err instanceof DockerError && err.code === "NOT_FOUND")) throw err;
+  }
+}
+
+/** Removes helper containers an interrupted migration left behind. */
+export async function removeHelpers(side: Side): Promise<number> {
+  const list = await call(side, () => side.docker.listContainers({ all: true, filters: { label: [HELPER_LABEL] } }));
+  await Promise.all(list.map((c) => removeContainer(side, c.Id)));
+  return list.length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CRIU probe (pre-flight): checkpoint a container of the 129-byte probe image.
+
+const probeCache = new Map<string, { ok: boolean; error?: string; at: number }>();
+const PROBE_TTL_MS = 10 * 60_000;
+
+export async function probeCriu(side: Side): Promise<{ ok: boolean; error?: string; cached: boolean }> {
+  const key = `${side.host.id}|${side.host.endpoint}`;
+  const hit = probeCache.get(key);
+  if (hit && Date.now() - hit.at < PROBE_TTL_MS) return { ok: hit.ok, error: hit.error, cached: true };
+  const result = await runCriuProbe(side).then(
+    () => ({ ok: true as const }),
+    (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
+  );
+  probeCache.set(key, { ...result, at: Date.now() });
+  return { ...result, cached: false };
+}
+
+async function runCriuProbe(side: Side): Promise<void> {
+  const info = (await call(side, () => side.docker.info())) as { Architecture?: string; ExperimentalBuild?: boolean };
+  if (!info.ExperimentalBuild) throw new DockerError("EXPERIMENTAL_OFF", "experimental mode is off (checkpoint is an experimental API)", side.host.name);
+  if (info.Architecture && info.Architecture !== "x86_64") throw new DockerError("DOCKER", `the CRIU probe runs on x86_64 only (host is ${info.Architecture})`, side.host.name);
+  if (!(await imageId(side, PROBE_IMAGE))) {
+    const [repo, tag] = PROBE_IMAGE.split(":") as [string, string];
+    const res = (await call(side, () => side.docker.importImage(probeRootfsTar(), { repo, tag, changes: ['ENTRYPOINT ["/pause"]'] }))) as unknown as Readable;
+    await streamText(res);
+  }
+  const c = await call(side, () =>
+    side.docker.createContainer({
+      Image: PROBE_IMAGE,
+      Labels: { [HELPER_LABEL]: "criu-probe" },
+      NetworkDisabled: true,
+      HostConfig: { NetworkMode: "none" },
+    }),
+  );
+  try {
+    await call(side, () => c.start());
+    try {
+      await checkpoint(side, c.id, "ferry-probe");
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new DockerError("DOCKER", `CRIU cannot checkpoint here: ${msg}`, side.host.name);
+    }
+  } finally {
+    await removeContainer(side, c.id).catch(() => undefined);
+  }
+}

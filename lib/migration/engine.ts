@@ -1,0 +1,426 @@
+import "server-only";
+import type Docker from "dockerode";
+import { db } from "@/lib/db";
+import type { Host, Migration, MigrationItem } from "@/lib/generated/prisma/client";
+import { toDockerError } from "@/lib/docker/errors";
+import { formatBytes } from "@/lib/format";
+import { CapacityLedger } from "@/lib/migration/capacity";
+import * as ops from "@/lib/migration/docker-ops";
+import { MigrationError } from "@/lib/migration/errors";
+import { hostBudget, targetUsage } from "@/lib/migration/preflight";
+import { endPhase, log, startPhase, updateBatch, updateItem } from "@/lib/migration/record";
+import { Semaphore } from "@/lib/migration/semaphore";
+import { batchOutcome, phaseOf, TERMINAL, transition, type ItemEvent, type ItemStatus, type PhaseName } from "@/lib/migration/state";
+import { migrationOptionsSchema, type MigrationOptions } from "@/lib/validations/migration";
+
+/**
+ * The engine: the only code that talks to Docker during a migration. It runs in the server
+ * process, outside any request. Each batch: one target, items admitted in order while they fit the
+ * target's memory budget, at most `concurrency` in flight per host. Every item either ends with
+ * its container running on the target, or with the source resumed from its own checkpoint.
+ */
+
+/** Test seams (fault injection); production passes none. */
+export type EngineHooks = {
+  beforeRestore?: (ctx: { item: MigrationItem; target: ops.Side; targetContainerId: string; checkpointId: string }) => Promise<void>;
+  afterPhase?: (ctx: { item: MigrationItem; phase: PhaseName }) => Promise<void>;
+};
+
+type BatchCtx = {
+  migration: Migration;
+  options: MigrationOptions;
+  target: ops.Side;
+  sources: Map<string, Promise<ops.Side>>;
+  images: Map<string, { owner: string; result: Promise<{ ref: string; bytes: number; loaded: boolean }> }>;
+  ledger: CapacityLedger;
+  hostSlots: Map<string, Semaphore>;
+  hosts: Map<string, Host>;
+};
+
+const toSide = (h: Host): ops.HostSide => ({ id: h.id, name: h.name, endpoint: h.endpoint, tlsCa: h.tlsCa, tlsCert: h.tlsCert, tlsKey: h.tlsKey, sshKey: h.sshKey });
+const msg = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export class MigrationEngine {
+  private readonly runs = new Map<string, Promise<void>>();
+  private readonly cancelled = new Set<string>();
+  /** hostId/containerId of every item in flight in this process: one operation per container. */
+  private readonly locks = new Set<string>();
+
+  constructor(private readonly hooks: EngineHooks = {}) {}
+
+  /** Runs (or resumes) a batch in the background; the promise settles when the batch ends. */
+  start(migrationId: string): Promise<void> {
+    const existing = this.runs.get(migrationId);
+    if (existing) return existing;
+    const p = this.run(migrationId)
+      .catch(async (err) => {
+        console.error(`[ferry] migration ${migrationId} crashed:`, err);
+        await log(migrationId, null, "error", `engine error: ${msg(err)}`).catch(() => undefined);
+      })
+      .finally(() => this.runs.delete(migrationId));
+    this.runs.set(migrationId, p);
+    return p;
+  }
+
+  isRunning(migrationId: string): boolean {
+    return this.runs.has(migrationId);
+  }
+
+  /** Stops admitting items; those in flight finish or roll back. */
+  async cancel(migrationId: string): Promise<void> {
+    this.cancelled.add(migrationId);
+    await updateBatch(migrationId, { cancelRequested: true });
+    await log(migrationId, null, "cancel", "cancel requested: no further containers start; those in flight finish or roll back");
+  }
+
+  private async run(migrationId: string): Promise<void> {
+    const migration = await db.migration.findUniqueOrThrow({ where: { id: migrationId } });
+    if (["done", "failed", "cancelled"].includes(migration.status)) return;
+    if (migration.cancelRequested) this.cancelled.add(migrationId);
+    const options = migrationOptionsSchema.parse(JSON.parse(migration.options));
+    await updateBatch(migrationId, { status: "running", ...(migration.startedAt ? {} : { startedAt: new Date() }) });
+
+    const pending = await db.migrationItem.findMany({ where: { migrationId, status: "pending" }, orderBy: { seq: "asc" } });
+    if (pending.length) {
+      const ctx = await this.context(migration, options).catch(async (err: unknown) => {
+        const cause = toDockerError(err).message;
+        for (const item of pending) await this.skip(item, `target ${migration.targetHostName} unreachable: ${cause}`);
+        return null;
+      });
+      if (ctx) {
+        await log(migrationId, null, "start", `${pending.length} container(s) to ${ctx.target.host.name}, ${options.concurrency} at a time; budget ${formatBytes(ctx.ledger.budgetBytes)}, ${formatBytes(ctx.ledger.usedAtStartBytes)} in use`);
+        let next = 0;
+        const worker = async () => {
+          while (next < pending.length) await this.admit(ctx, pending[next++]!);
+        };
+        await Promise.all(Array.from({ length: Math.min(options.concurrency, pending.length) }, worker));
+      }
+    }
+    const items = await db.migrationItem.findMany({ where: { migrationId }, select: { status: true } });
+    const status = batchOutcome(items as { status: ItemStatus }[], this.cancelled.has(migrationId));
+    this.cancelled.delete(migrationId);
+    await updateBatch(migrationId, { status, finishedAt: new Date() });
+    await log(migrationId, null, "end", `batch ${status}`);
+  }
+
+  private async context(migration: Migration, options: MigrationOptions): Promise<BatchCtx> {
+    const targetHost = await db.host.findUniqueOrThrow({ where: { id: migration.targetHostId } });
+    const target = await ops.openSide(toSide(targetHost));
+    const info = (await ops.call(target, () => target.docker.info())) as { MemTotal?: number };
+    const ledger = new CapacityLedger(hostBudget(targetHost, Number(info.MemTotal ?? 0)), await targetUsage(target));
+    const hosts = new Map((await db.host.findMany()).map((h) => [h.id, h]));
+    const hostSlots = new Map<string, Semaphore>();
+    for (const h of hosts.values()) hostSlots.set(h.id, new Semaphore(h.maxConcurrency ?? options.concurrency));
+    return { migration, options, target, sources: new Map(), images: new Map(), ledger, hostSlots, hosts };
+  }
+
+  private source(ctx: BatchCtx, hostId: string): Promise<ops.Side> {
+    let s = ctx.sources.get(hostId);
+    if (!s) {
+      const host = ctx.hosts.get(hostId);
+      s = host ? ops.openSide(toSide(host)) : Promise.reject(new Error(`source host ${hostId} is no longer registered`));
+      ctx.sources.set(hostId, s);
+    }
+    return s;
+  }
+
+  private async skip(item: MigrationItem, reason: string): Promise<void> {
+    await updateItem(item.id, { status: transition(item.status as ItemStatus, { type: "skip", reason }), error: reason, errorCode: "SKIPPED", finishedAt: new Date() });
+    await log(item.migrationId, item.id, "skipped", `${item.name}: ${reason}`);
+  }
+
+  private async admit(ctx: BatchCtx, item: MigrationItem): Promise<void> {
+    if (this.cancelled.has(item.migrationId)) return this.skip(item, "cancelled before it started; still running on its source");
+    const key = `${item.sourceHostId}/${item.sourceContainerId}`;
+    if (this.locks.has(key)) return this.skip(item, "another migration of this container is in flight");
+    let src: ops.Side;
+    try {
+      src = await this.source(ctx, item.sourceHostId);
+    } catch (err) {
+      return this.skip(item, `source ${item.sourceHostName} unreachable: ${toDockerError(err).message}`);
+    }
+    const need = Number(item.memoryNeedBytes ?? 0);
+    if (!ctx.ledger.tryAdmit(need)) {
+      return this.skip(
+        item,
+        `does not fit ${ctx.target.host.name}'s memory budget (needs ${formatBytes(need)}, ${formatBytes(ctx.ledger.freeBytes)} of ${formatBytes(ctx.ledger.budgetBytes)} free); still running on its source`,
+      );
+    }
+    const srcSlot = ctx.hostSlots.get(item.sourceHostId) ?? new Semaphore(ctx.options.concurrency);
+    const tgtSlot = ctx.hostSlots.get(ctx.target.host.id) ?? new Semaphore(ctx.options.concurrency);
+    this.locks.add(key);
+    const releaseTgt = await tgtSlot.acquire();
+    const releaseSrc = await srcSlot.acquire();
+    try {
+      const status = await this.migrateItem(ctx, src, item);
+      if (status !== "done") ctx.ledger.release(need);
+    } finally {
+      releaseSrc();
+      releaseTgt();
+      this.locks.delete(key);
+    }
+  }
+
+  /** One container, phase by phase. Returns the item's final status. */
+  private async migrateItem(ctx: BatchCtx, src: ops.Side, item: MigrationItem): Promise<ItemStatus> {
+    const tgt = ctx.target;
+    let status = item.status as ItemStatus;
+    let targetId: string | null = null;
+    let checkpointAt: Date | null = null;
+    const checkpointId = `ferry-${item.id}`;
+    const warnings: string[] = item.warnings ? (JSON.parse(item.warnings) as string[]) : [];
+    const tag = `${item.migrationId}/${item.id}`;
+    const helpers: { src?: Docker.Container; tgt?: Docker.Container } = {};
+    const removeHelpers = async () => {
+      await Promise.all([
+        helpers.src && ops.removeContainer(src, helpers.src.id).catch(() => undefined),
+        helpers.tgt && ops.removeContainer(tgt, helpers.tgt.id).catch(() => undefined),
+      ]);
+      helpers.src = helpers.tgt = undefined;
+    };
+
+    const move = async (event: ItemEvent, data: Parameters<typeof updateItem>[1] = {}) => {
+      status = transition(status, event);
+      await updateItem(item.id, { status, ...data });
+    };
+    const phase = async <T>(fn: () => Promise<T>, describe: (r: T) => { detail?: string; bytes?: number } = () => ({})): Promise<T> => {
+      const name = phaseOf(status)!;
+      const id = await startPhase(item.id, name);
+      try {
+        const r = await fn();
+        const d = describe(r);
+        await endPhase(id, true, d.detail, d.bytes);
+        await this.hooks.afterPhase?.({ item, phase: name });
+        return r;
+      } catch (err) {
+        const e = MigrationError.wrap(name, err);
+        await endPhase(id, false, e.message);
+        throw e;
+      }
+    };
+
+    try {
+      await move({ type: "advance" }, { startedAt: new Date() }); // image-sync
+      await log(item.migrationId, item.id, "phase", `${item.name}: syncing image ${item.image}`);
+      const fresh = await ops.inspect(src, item.sourceContainerId);
+      if (!fresh.State.Running) throw new MigrationError("image-sync", "NOT_RUNNING", `image-sync: the container is ${fresh.State.Status} now; only running containers are migrated`);
+      // Once per image per batch: later items wait for the first one's load.
+      let sync = ctx.images.get(fresh.Image);
+      if (!sync) {
+        sync = { owner: item.id, result: ops.syncImage(src, tgt, fresh.Config.Image, fresh.Image) };
+        ctx.images.set(fresh.Image, sync);
+        sync.result.catch(() => ctx.images.delete(fresh.Image));
+      }
+      const own = sync.owner === item.id;
+      const synced = await phase(
+        () => sync.result,
+        (r) =>
+          !r.loaded
+            ? { detail: `already on ${tgt.host.name}`, bytes: 0 }
+            : own
+              ? { detail: `loaded ${r.ref} (${formatBytes(r.bytes)})`, bytes: r.bytes }
+              : { detail: `loaded once for the batch by another container (${r.ref})`, bytes: 0 },
+      );
+
+      await move({ type: "advance" }); // creating
+      targetId = await phase(
+        async () => {
+          const id = await ops.createContainer(tgt, ops.targetCreateOptions(fresh, item.targetName ?? item.name, synced.ref));
+          targetId = id;
+          [helpers.src, helpers.tgt] = await Promise.all([
+            ops.createHelper(src, fresh.Image, ops.checkpointsDir(src, item.sourceContainerId), tag),
+            ops.createHelper(tgt, synced.ref, ops.checkpointsDir(tgt, id), tag),
+          ]);
+          return id;
+        },
+        (id) => ({ detail: `created ${item.targetName ?? item.name} (${id.slice(0, 12)})` }),
+      );
+      await updateItem(item.id, { targetContainerId: targetId });
+      const before = await ops.processes(src, item.sourceContainerId).catch(() => null);
+
+      // Downtime starts here.
+      checkpointAt = new Date();
+      await move({ type: "advance" }, { checkpointAt, checkpointId }); // checkpointing
+      await phase(() => ops.checkpoint(src, item.sourceContainerId, checkpointId), () => ({ detail: `checkpoint ${checkpointId}` }));
+
+      await move({ type: "advance" }); // transferring
+      const moved = await phase(
+        async () => {
+          // The checkpoint and the container's files travel side by side.
+          const [cpBytes, fsCopy] = await Promise.all([
+            ops.transferCheckpoint(src, helpers.src!, tgt, helpers.tgt!, checkpointId),
+            ops.copyFilesystem(src, fresh, tgt, targetId!),
+          ]);
+          if (fsCopy.deleted.length) warnings.push(`${fsCopy.deleted.length} file(s) deleted in the container are still present on the target: ${fsCopy.deleted.slice(0, 5).join(", ")}`);
+          return { cpBytes, ...fsCopy };
+        },
+        (r) => ({
+          detail: `checkpoint ${formatBytes(r.cpBytes)}, ${r.files} changed path(s), ${r.volumes} volume(s), ${formatBytes(r.bytes)} of files`,
+          bytes: r.cpBytes + r.bytes,
+        }),
+      );
+      await updateItem(item.id, { bytesMoved: BigInt((own ? synced.bytes : 0) + moved.cpBytes + moved.bytes) });
+
+      await move({ type: "advance" }); // restoring
+      await this.hooks.beforeRestore?.({ item, target: tgt, targetContainerId: targetId, checkpointId });
+      await phase(
+        () => ops.startFromCheckpoint(tgt, targetId!, checkpointId),
+        (attempts) => ({ detail: attempts > 1 ? `restored after ${attempts} attempts (containerd's transient "already exists")` : "restored" }),
+      );
+
+      await move({ type: "advance" }); // verifying
+      await phase(() => ops.verifyRunning(tgt, targetId!), () => ({ detail: "running, not restarted" }));
+      const downtimeMs = Date.now() - checkpointAt.getTime();
+      const after = await ops.processes(tgt, targetId).catch(() => null);
+      if (before && after && before.join("\n") !== after.join("\n")) warnings.push(`process list changed across the move (before: ${before.length}, after: ${after.length})`);
+
+      await move({ type: "advance" }, { downtimeMs }); // cleanup
+      await phase(async () => {
+        const problems: string[] = [];
+        await removeHelpers();
+        await ops.deleteCheckpoint(tgt, targetId!, checkpointId).catch((e: unknown) => problems.push(`target checkpoint: ${msg(e)}`));
+        if (ctx.options.keepSource) await ops.deleteCheckpoint(src, item.sourceContainerId, checkpointId).catch((e: unknown) => problems.push(`source checkpoint: ${msg(e)}`));
+        else await ops.removeContainer(src, item.sourceContainerId).catch((e: unknown) => problems.push(`source container: ${msg(e)}`));
+        if (problems.length) warnings.push(`cleanup incomplete: ${problems.join("; ")}`);
+      });
+
+      await move({ type: "advance" }, { finishedAt: new Date(), warnings: warnings.length ? JSON.stringify(warnings) : null });
+      await log(item.migrationId, item.id, "done", `${item.name}: running on ${tgt.host.name}, ${downtimeMs} ms of downtime`);
+      return status;
+    } catch (err) {
+      const e = MigrationError.wrap(phaseOf(status) ?? "preflight", err);
+      await removeHelpers();
+      return this.fail(ctx, src, item, status, e, { targetId, checkpointAt, checkpointId, warnings });
+    }
+  }
+
+  /** Before the checkpoint: clean up, source untouched. After: roll back to the source's checkpoint. */
+  private async fail(
+    ctx: BatchCtx,
+    src: ops.Side,
+    item: MigrationItem,
+    from: ItemStatus,
+    e: MigrationError,
+    s: { targetId: string | null; checkpointAt: Date | null; checkpointId: string; warnings: string[] },
+  ): Promise<ItemStatus> {
+    const tgt = ctx.target;
+    const next = transition(from, { type: "fail", reason: e.message });
+    const warnings = s.warnings.length ? JSON.stringify(s.warnings) : null;
+    if (next === "failed") {
+      if (s.targetId) await ops.removeContainer(tgt, s.targetId).catch(() => undefined);
+      const error = `${e.message} (the source was not touched and is still running)`;
+      await updateItem(item.id, { status: next, error, errorCode: e.code, finishedAt: new Date(), warnings });
+      await log(item.migrationId, item.id, "failed", `${item.name}: ${error}`);
+      return next;
+    }
+    // rolling-back
+    await updateItem(item.id, { status: next, error: e.message, errorCode: e.code, warnings });
+    await log(item.migrationId, item.id, "rollback", `${item.name}: ${e.message}; rolling back`);
+    const phaseId = await startPhase(item.id, "rollback");
+    try {
+      const detail = await this.resumeSource(src, tgt, item.sourceContainerId, s.targetId, s.checkpointId);
+      await endPhase(phaseId, true, detail);
+      const downtimeMs = s.checkpointAt ? Date.now() - s.checkpointAt.getTime() : null;
+      await updateItem(item.id, { status: transition(next, { type: "rolled-back" }), downtimeMs, finishedAt: new Date() });
+      await log(item.migrationId, item.id, "rolled-back", `${item.name}: ${detail}`);
+      return "rolled-back";
+    } catch (rbErr) {
+      const reason = `rollback failed: ${msg(rbErr)}. The checkpoint ${s.checkpointId} is kept on ${src.host.name}; resume with: docker start --checkpoint ${s.checkpointId} ${item.name}`;
+      await endPhase(phaseId, false, reason);
+      await updateItem(item.id, { status: transition(next, { type: "rollback-failed", reason }), error: `${e.message}; ${reason}`, finishedAt: new Date() });
+      await log(item.migrationId, item.id, "failed", `${item.name}: ${reason}`);
+      return "failed";
+    }
+  }
+
+  /** Removes the half-made target and resumes the source from its own checkpoint (if it is stopped). */
+  private async resumeSource(src: ops.Side, tgt: ops.Side, sourceId: string, targetId: string | null, checkpointId: string): Promise<string> {
+    if (targetId) await ops.removeContainer(tgt, targetId);
+    const info = await ops.inspect(src, sourceId);
+    if (info.State.Running) {
+      await ops.deleteCheckpoint(src, sourceId, checkpointId).catch(() => undefined);
+      return "the source never stopped; it is still running";
+    }
+    const have = await ops.listCheckpoints(src, sourceId);
+    if (!have.includes(checkpointId)) throw new Error(`the source is ${info.State.Status} and has no checkpoint ${checkpointId}`);
+    const attempts = await ops.startFromCheckpoint(src, sourceId, checkpointId, 10);
+    await ops.verifyRunning(src, sourceId);
+    await ops.deleteCheckpoint(src, sourceId, checkpointId).catch(() => undefined);
+    return `source resumed from its checkpoint${attempts > 1 ? ` (after ${attempts} attempts)` : ""}`;
+  }
+
+  /**
+   * After a restart: resolves every item that was in flight from what the hosts show, then
+   * resumes the unfinished batches. Target running → done; before the checkpoint → start over;
+   * after it → resume the source from its checkpoint.
+   */
+  async recover(): Promise<{ resolved: number; batches: number }> {
+    const batches = await db.migration.findMany({ where: { status: { in: ["planning", "running"] } }, include: { items: true } });
+    let resolved = 0;
+    for (const b of batches) {
+      if (this.runs.has(b.id)) continue;
+      const options = migrationOptionsSchema.parse(JSON.parse(b.options));
+      for (const item of b.items) {
+        const status = item.status as ItemStatus;
+        if (status === "pending" || TERMINAL.has(status)) continue;
+        await this.resolveInterrupted(b, options, item).catch(async (err: unknown) => {
+          await updateItem(item.id, {
+            status: "failed",
+            error: `interrupted by a restart and could not be resolved: ${msg(err)}`,
+            errorCode: "RECOVERY",
+            finishedAt: new Date(),
+          });
+        });
+        resolved++;
+      }
+      void this.start(b.id);
+    }
+    return { resolved, batches: batches.length };
+  }
+
+  private async resolveInterrupted(b: Migration, options: MigrationOptions, item: MigrationItem): Promise<void> {
+    const [srcHost, tgtHost] = await Promise.all([
+      db.host.findUniqueOrThrow({ where: { id: item.sourceHostId } }),
+      db.host.findUniqueOrThrow({ where: { id: b.targetHostId } }),
+    ]);
+    const src = await ops.openSide(toSide(srcHost));
+    const tgt = await ops.openSide(toSide(tgtHost));
+    await Promise.all([ops.removeHelpers(src), ops.removeHelpers(tgt)]);
+    let status = item.status as ItemStatus;
+    const cp = item.checkpointId ?? `ferry-${item.id}`;
+    const note = "the dashboard restarted during this move";
+    const target = item.targetContainerId ? await ops.inspectOrNull(tgt, item.targetContainerId) : null;
+
+    if (target?.State.Running && ["restoring", "verifying", "cleanup"].includes(status)) {
+      // The restore happened: finish the move.
+      await ops.deleteCheckpoint(tgt, target.Id, cp).catch(() => undefined);
+      if (options.keepSource) await ops.deleteCheckpoint(src, item.sourceContainerId, cp).catch(() => undefined);
+      else await ops.removeContainer(src, item.sourceContainerId);
+      while (status !== "done") status = transition(status, { type: "advance" });
+      await updateItem(item.id, { status, finishedAt: new Date(), warnings: JSON.stringify([`${note}; finished from what the hosts showed (downtime not measured)`]) });
+      await log(b.id, item.id, "recovered", `${item.name}: running on ${tgt.host.name}; ${note}, finished`);
+      return;
+    }
+    if (status === "image-sync" || status === "creating") {
+      if (item.targetContainerId) await ops.removeContainer(tgt, item.targetContainerId);
+      status = transition(status, { type: "requeue" });
+      await updateItem(item.id, { status, targetContainerId: null });
+      await log(b.id, item.id, "recovered", `${item.name}: ${note} before the checkpoint; it starts over`);
+      return;
+    }
+    // After the checkpoint: roll back.
+    status = transition(status, { type: "fail", reason: note });
+    await updateItem(item.id, { status, error: `${note}; rolled back`, errorCode: "INTERRUPTED" });
+    const detail = await this.resumeSource(src, tgt, item.sourceContainerId, item.targetContainerId, cp);
+    const downtimeMs = item.checkpointAt ? Date.now() - item.checkpointAt.getTime() : null;
+    await updateItem(item.id, { status: transition(status, { type: "rolled-back" }), downtimeMs, finishedAt: new Date() });
+    await log(b.id, item.id, "recovered", `${item.name}: ${note}; ${detail}`);
+  }
+}
+
+const g = globalThis as unknown as { __ferryEngine?: MigrationEngine };
+
+/** The process's engine (server.ts and Next's bundles share it). */
+export function engine(): MigrationEngine {
+  return (g.__ferryEngine ??= new MigrationEngine());
+}

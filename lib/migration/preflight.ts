@@ -1,0 +1,191 @@
+import "server-only";
+import type Docker from "dockerode";
+import { db } from "@/lib/db";
+import { sampleMemory } from "@/lib/docker/inspect";
+import { toDockerError } from "@/lib/docker/errors";
+import type { Host } from "@/lib/generated/prisma/client";
+import { defaultBudget, memoryNeed, SHIM_OVERHEAD_BYTES, CapacityLedger } from "@/lib/migration/capacity";
+import { call, inspectOrNull, openSide, probeCriu, type Side } from "@/lib/migration/docker-ops";
+import { TERMINAL } from "@/lib/migration/state";
+import type { MigrationOptions, MigrationRequestParsed } from "@/lib/validations/migration";
+import { env } from "@/lib/env";
+
+/** Pre-flight for a whole batch, before anything stops: what will happen to each container. */
+
+export type PlanItem = {
+  hostId: string;
+  hostName: string;
+  containerId: string;
+  name: string;
+  image: string;
+  imageId: string | null;
+  targetName: string | null;
+  memoryNeedBytes: number;
+  errors: string[];
+  warnings: string[];
+};
+
+export type Plan = {
+  target: { id: string; name: string; budgetBytes: number; usedBytes: number; memTotal: number; concurrency: number };
+  options: MigrationOptions;
+  items: PlanItem[];
+  startedAt: string;
+  finishedAt: string;
+};
+
+const ACTIVE_EXCLUDE = [...TERMINAL];
+
+/** Containers (hostId/containerId) already in a migration that has not ended. */
+export async function activeContainers(): Promise<Set<string>> {
+  const rows = await db.migrationItem.findMany({
+    where: { status: { notIn: ACTIVE_EXCLUDE } },
+    select: { sourceHostId: true, sourceContainerId: true },
+  });
+  return new Set(rows.map((r) => `${r.sourceHostId}/${r.sourceContainerId}`));
+}
+
+async function sideOrError(host: Host): Promise<Side | string> {
+  try {
+    return await openSide(host);
+  } catch (err) {
+    return toDockerError(err, host.name).message;
+  }
+}
+
+/** Memory Ferry counts as used on a target: running containers plus a shim each. */
+export async function targetUsage(side: Side): Promise<number> {
+  const running = await call(side, () => side.docker.listContainers({ all: false }));
+  const mem = await sampleMemory(side.host, running.map((c) => c.Id), env().FERRY_DOCKER_TIMEOUT_MS);
+  return running.reduce((sum, c) => sum + (mem.get(c.Id) ?? 0) + SHIM_OVERHEAD_BYTES, 0);
+}
+
+export function hostBudget(host: Pick<Host, "memoryBudgetBytes" | "memTotal">, memTotal: number): number {
+  return host.memoryBudgetBytes !== null ? Number(host.memoryBudgetBytes) : defaultBudget(memTotal);
+}
+
+export async function planMigration(req: MigrationRequestParsed, options: MigrationOptions): Promise<Plan> {
+  const startedAt = new Date().toISOString();
+  const targetHost = await db.host.findUnique({ where: { id: req.targetHostId } });
+  const hostIds = [...new Set(req.items.map((i) => i.hostId))];
+  const hosts = new Map((await db.host.findMany({ where: { id: { in: hostIds } } })).map((h) => [h.id, h]));
+  const active = await activeContainers();
+
+  const items: PlanItem[] = req.items.map((r) => ({
+    hostId: r.hostId,
+    hostName: hosts.get(r.hostId)?.name ?? "?",
+    containerId: r.containerId,
+    name: r.containerId,
+    image: "",
+    imageId: null,
+    targetName: null,
+    memoryNeedBytes: 0,
+    errors: [],
+    warnings: [],
+  }));
+
+  const emptyTarget = { id: req.targetHostId, name: targetHost?.name ?? "?", budgetBytes: 0, usedBytes: 0, memTotal: 0, concurrency: options.concurrency };
+  const finish = (target = emptyTarget): Plan => ({ target, options, items, startedAt, finishedAt: new Date().toISOString() });
+
+  if (!targetHost) {
+    for (const i of items) i.errors.push(`target host ${req.targetHostId} is not registered`);
+    return finish();
+  }
+  const tgt = await sideOrError(targetHost);
+  if (typeof tgt === "string") {
+    for (const i of items) i.errors.push(`target ${tgt}`);
+    return finish();
+  }
+  const tgtCriu = await probeCriu(tgt);
+  const tgtInfo = (await call(tgt, () => tgt.docker.info())) as { MemTotal?: number };
+  const memTotal = Number(tgtInfo.MemTotal ?? 0);
+  const budget = hostBudget(targetHost, memTotal);
+  const used = await targetUsage(tgt);
+  const target = { id: targetHost.id, name: targetHost.name, budgetBytes: budget, usedBytes: used, memTotal, concurrency: targetHost.maxConcurrency ?? options.concurrency };
+  const targetNames = new Set((await call(tgt, () => tgt.docker.listContainers({ all: true }))).flatMap((c) => c.Names.map((n) => n.replace(/^\//, ""))));
+  const targetNetworks = new Set((await call(tgt, () => tgt.docker.listNetworks())).map((n) => n.Name));
+
+  // Sources, each opened and probed once.
+  const sides = new Map<string, Side | string>();
+  const criu = new Map<string, { ok: boolean; error?: string }>();
+  for (const id of hostIds) {
+    const h = hosts.get(id);
+    if (!h) {
+      sides.set(id, `source host ${id} is not registered`);
+      continue;
+    }
+    const side = await sideOrError(h);
+    sides.set(id, side);
+    if (typeof side !== "string") criu.set(id, await probeCriu(side));
+  }
+
+  const infos = new Map<PlanItem, Docker.ContainerInspectInfo>();
+  for (const item of items) {
+    const side = sides.get(item.hostId)!;
+    if (typeof side === "string") {
+      item.errors.push(`source ${side}`);
+      continue;
+    }
+    if (item.hostId === targetHost.id) item.errors.push("the container already runs on the target host");
+    const c = await inspectOrNull(side, item.containerId).catch((err: unknown) => {
+      item.errors.push(toDockerError(err, side.host.name).message);
+      return null;
+    });
+    if (!c) {
+      if (!item.errors.length) item.errors.push(`no container ${item.containerId} on ${side.host.name}`);
+      continue;
+    }
+    infos.set(item, c);
+    item.containerId = c.Id;
+    item.name = c.Name.replace(/^\//, "");
+    item.image = c.Config.Image;
+    item.imageId = c.Image;
+    if (active.has(`${item.hostId}/${c.Id}`)) item.errors.push("already being migrated by another batch");
+    if (!c.State.Running || c.State.Paused) item.errors.push(`only running containers can be live-migrated (this one is ${c.State.Status})`);
+    const probe = criu.get(item.hostId);
+    if (probe && !probe.ok) item.errors.push(`CRIU does not work on source ${side.host.name}: ${probe.error}`);
+    if (!tgtCriu.ok) item.errors.push(`CRIU does not work on target ${targetHost.name}: ${tgtCriu.error}`);
+
+    // Name on the target.
+    let name = item.name;
+    if (targetNames.has(name)) {
+      if (options.nameConflict === "fail") item.errors.push(`the name "${name}" is taken on ${targetHost.name} (choose "rename" to add a suffix)`);
+      else {
+        let n = 1;
+        name = `${item.name}-migrated`;
+        while (targetNames.has(name)) name = `${item.name}-migrated-${++n}`;
+        item.warnings.push(`will be named "${name}" on ${targetHost.name}`);
+      }
+    }
+    if (!item.errors.length) targetNames.add(name);
+    item.targetName = name;
+
+    // Mounts and networks must be recreatable.
+    for (const m of (c.Mounts ?? []) as { Type?: string; Source?: string; Destination: string; Driver?: string; Name?: string }[]) {
+      if (m.Type === "bind") item.warnings.push(`bind mount ${m.Source} → ${m.Destination} must exist on ${targetHost.name}; its files are not copied`);
+      if (m.Type === "volume" && m.Driver && m.Driver !== "local") item.errors.push(`volume ${m.Name} uses driver "${m.Driver}"; only local volumes are copied`);
+      if (m.Type === "volume") item.warnings.push(`volume ${m.Name ?? m.Destination} is copied (taken after the checkpoint)`);
+    }
+    const mode = c.HostConfig.NetworkMode ?? "default";
+    for (const net of Object.keys(c.NetworkSettings?.Networks ?? {})) {
+      if (["none", "host"].includes(net)) continue;
+      if (!targetNetworks.has(net)) item.errors.push(`network "${net}" does not exist on ${targetHost.name}`);
+    }
+    if (mode === "host") item.warnings.push("host networking: the process keeps its sockets only if the same addresses exist on the target");
+    if (c.HostConfig.Privileged) item.warnings.push("privileged container: devices it holds must exist on the target");
+  }
+
+  // Memory each container needs, and the predicted fit on the target.
+  for (const id of hostIds) {
+    const side = sides.get(id);
+    if (!side || typeof side === "string") continue;
+    const ours = items.filter((i) => i.hostId === id && infos.has(i));
+    const mem = await sampleMemory(side.host, ours.map((i) => i.containerId), env().FERRY_DOCKER_TIMEOUT_MS);
+    for (const i of ours) i.memoryNeedBytes = memoryNeed(mem.get(i.containerId), infos.get(i)?.HostConfig.Memory);
+  }
+  const ledger = new CapacityLedger(budget, used);
+  for (const i of items) {
+    if (i.errors.length) continue;
+    if (!ledger.tryAdmit(i.memoryNeedBytes)) i.warnings.push(`does not fit ${targetHost.name}'s memory budget: it will be skipped unless room frees up`);
+  }
+  return finish(target);
+}
