@@ -19,6 +19,8 @@ export type Side = {
 };
 
 export const HELPER_LABEL = "ferry.helper";
+/** On every target container Ferry creates: the migration item that made it. */
+export const ITEM_LABEL = "ferry.migration.item";
 const CALL_MS = 30_000;
 const LONG_MS = 10 * 60_000;
 
@@ -310,6 +312,26 @@ export async function verifyRunning(side: Side, id: string, settleMs = 100): Pro
   return second;
 }
 
+/**
+ * Waits until a container's state stops changing: not frozen by a checkpoint in progress, and the
+ * same running/stopped state for `stableMs`. Used after a restart, when a checkpoint that the
+ * previous process asked for may still be under way in the daemon.
+ */
+export async function waitSettled(side: Side, id: string, stableMs = 1500, timeoutMs = 120_000): Promise<Docker.ContainerInspectInfo> {
+  const end = Date.now() + timeoutMs;
+  let last = await inspect(side, id);
+  let since = Date.now();
+  for (;;) {
+    if (!last.State.Running && !last.State.Paused) return last; // stopped: nothing more will happen to it
+    if (!last.State.Paused && Date.now() - since >= stableMs) return last;
+    if (Date.now() > end) throw new DockerError("TIMEOUT", `container ${id.slice(0, 12)} stayed frozen for ${timeoutMs} ms`, side.host.name);
+    await new Promise((r) => setTimeout(r, 250));
+    const next = await inspect(side, id);
+    if (next.State.Running !== last.State.Running || next.State.Paused !== last.State.Paused) since = Date.now();
+    last = next;
+  }
+}
+
 /** Process command lines of a running container (to compare before and after a move). */
 export async function processes(side: Side, id: string): Promise<string[]> {
   const top = (await call(side, () => side.docker.getContainer(id).top({ ps_args: "-o args" }))) as { Titles: string[]; Processes: string[][] };
@@ -335,6 +357,12 @@ export async function removeContainer(side: Side, id: string): Promise<void> {
   } catch (err) {
     if (!(err instanceof DockerError && err.code === "NOT_FOUND")) throw err;
   }
+}
+
+/** Containers on a host that a given migration item created. */
+export async function containersOfItem(side: Side, itemId: string): Promise<string[]> {
+  const list = await call(side, () => side.docker.listContainers({ all: true, filters: { label: [`${ITEM_LABEL}=${itemId}`] } }));
+  return list.map((c) => c.Id);
 }
 
 /** Removes helper containers an interrupted migration left behind. */

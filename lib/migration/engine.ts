@@ -225,7 +225,10 @@ export class MigrationEngine {
       await move({ type: "advance" }); // creating
       targetId = await phase(
         async () => {
-          const id = await ops.createContainer(tgt, ops.targetCreateOptions(fresh, item.targetName ?? item.name, synced.ref));
+          const opts = ops.targetCreateOptions(fresh, item.targetName ?? item.name, synced.ref);
+          // Marked, so a restart can find a target created just before the process died.
+          opts.Labels = { ...opts.Labels, [ops.ITEM_LABEL]: item.id };
+          const id = await ops.createContainer(tgt, opts);
           targetId = id;
           [helpers.src, helpers.tgt] = await Promise.all([
             ops.createHelper(src, fresh.Image, ops.checkpointsDir(src, item.sourceContainerId), tag),
@@ -325,7 +328,10 @@ export class MigrationEngine {
       await log(item.migrationId, item.id, "rolled-back", `${item.name}: ${detail}`);
       return "rolled-back";
     } catch (rbErr) {
-      const reason = `rollback failed: ${msg(rbErr)}. The checkpoint ${s.checkpointId} is kept on ${src.host.name}; resume with: docker start --checkpoint ${s.checkpointId} ${item.name}`;
+      const restarted = /started again from scratch/.test(msg(rbErr));
+      const reason = restarted
+        ? `rollback incomplete: ${msg(rbErr)}`
+        : `rollback failed: ${msg(rbErr)}. The checkpoint ${s.checkpointId} is kept on ${src.host.name}; resume with: docker start --checkpoint ${s.checkpointId} ${item.name}`;
       await endPhase(phaseId, false, reason);
       await updateItem(item.id, { status: transition(next, { type: "rollback-failed", reason }), error: `${e.message}; ${reason}`, finishedAt: new Date() });
       await log(item.migrationId, item.id, "failed", `${item.name}: ${reason}`);
@@ -336,13 +342,19 @@ export class MigrationEngine {
   /** Removes the half-made target and resumes the source from its own checkpoint (if it is stopped). */
   private async resumeSource(src: ops.Side, tgt: ops.Side, sourceId: string, targetId: string | null, checkpointId: string): Promise<string> {
     if (targetId) await ops.removeContainer(tgt, targetId);
-    const info = await ops.inspect(src, sourceId);
+    // A checkpoint may still be under way in the daemon (the source is frozen while CRIU dumps).
+    const info = await ops.waitSettled(src, sourceId);
     if (info.State.Running) {
       await ops.deleteCheckpoint(src, sourceId, checkpointId).catch(() => undefined);
       return "the source never stopped; it is still running";
     }
     const have = await ops.listCheckpoints(src, sourceId);
-    if (!have.includes(checkpointId)) throw new Error(`the source is ${info.State.Status} and has no checkpoint ${checkpointId}`);
+    if (!have.includes(checkpointId)) {
+      // Never leave it stopped: start it afresh, and say plainly that its memory state is gone.
+      await ops.call(src, () => src.docker.getContainer(sourceId).start());
+      await ops.verifyRunning(src, sourceId);
+      throw new Error(`the checkpoint ${checkpointId} did not survive; the source was started again from scratch (its memory state is lost)`);
+    }
     const attempts = await ops.startFromCheckpoint(src, sourceId, checkpointId, 10);
     await ops.verifyRunning(src, sourceId);
     await ops.deleteCheckpoint(src, sourceId, checkpointId).catch(() => undefined);
@@ -402,7 +414,7 @@ export class MigrationEngine {
       return;
     }
     if (status === "image-sync" || status === "creating") {
-      if (item.targetContainerId) await ops.removeContainer(tgt, item.targetContainerId);
+      for (const id of await ops.containersOfItem(tgt, item.id)) await ops.removeContainer(tgt, id);
       status = transition(status, { type: "requeue" });
       await updateItem(item.id, { status, targetContainerId: null });
       await log(b.id, item.id, "recovered", `${item.name}: ${note} before the checkpoint; it starts over`);

@@ -31,7 +31,7 @@ export async function previewMigration(request: MigrationRequest): Promise<Plan>
  * Plans, records and starts a batch. Containers that pre-flight blocks are recorded as skipped
  * with the reason; the rest run in the background. Returns once the batch is on disk.
  */
-export async function startMigration(request: MigrationRequest, createdBy: string, eng: MigrationEngine = engine()): Promise<{ id: string; plan: Plan }> {
+export async function startMigration(request: MigrationRequest, createdBy: string, eng: Pick<MigrationEngine, "start"> = engine()): Promise<{ id: string; plan: Plan }> {
   const req = migrationRequestSchema.parse(request);
   const options = migrationOptionsSchema.parse(req.options ?? {});
   const known = new Set((await db.host.findMany({ select: { id: true } })).map((h) => h.id));

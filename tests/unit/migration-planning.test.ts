@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { CapacityLedger, defaultBudget, memoryNeed, SHIM_OVERHEAD_BYTES } from "@/lib/migration/capacity";
+import { changedPaths } from "@/lib/migration/docker-ops";
+import { Semaphore } from "@/lib/migration/semaphore";
+import { migrationRequestSchema } from "@/lib/validations/migration";
+
+const MiB = 1024 * 1024;
+
+describe("capacity", () => {
+  it("admits while the budget holds and never past it", () => {
+    const l = new CapacityLedger(100 * MiB, 40 * MiB);
+    expect(l.tryAdmit(30 * MiB)).toBe(true);
+    expect(l.tryAdmit(30 * MiB)).toBe(true);
+    expect(l.tryAdmit(1)).toBe(false); // exactly full
+    expect(l.freeBytes).toBe(0);
+    l.release(30 * MiB);
+    expect(l.freeBytes).toBe(30 * MiB);
+    expect(l.tryAdmit(31 * MiB)).toBe(false);
+    expect(l.tryAdmit(-1)).toBe(false);
+  });
+  it("counts a container's memory plus its shim, and a share of its limit", () => {
+    expect(memoryNeed(600 * 1024)).toBe(600 * 1024 + SHIM_OVERHEAD_BYTES);
+    expect(memoryNeed(null)).toBe(SHIM_OVERHEAD_BYTES);
+    expect(memoryNeed(1 * MiB, 512 * MiB)).toBe(Math.ceil(51.2 * MiB) + SHIM_OVERHEAD_BYTES);
+    expect(defaultBudget(2048 * MiB)).toBe(Math.floor(0.8 * 2048 * MiB));
+  });
+  it("stops a 2 GB target well before the lab's freeze at ~140 restores", () => {
+    const l = new CapacityLedger(defaultBudget(2048 * MiB), 300 * MiB);
+    let n = 0;
+    while (l.tryAdmit(memoryNeed(600 * 1024))) n++;
+    expect(n).toBeLessThan(140);
+    expect(n).toBeGreaterThan(80);
+  });
+});
+
+describe("semaphore", () => {
+  it("never lets more than `limit` run at once and serves in order", async () => {
+    const s = new Semaphore(2);
+    let active = 0;
+    let peak = 0;
+    const order: number[] = [];
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        s.run(async () => {
+          active++;
+          peak = Math.max(peak, active);
+          order.push(i);
+          await new Promise((r) => setTimeout(r, 5));
+          active--;
+        }),
+      ),
+    );
+    expect(peak).toBe(2);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(s.inUse).toBe(0);
+  });
+  it("refuses a non-positive limit", () => expect(() => new Semaphore(0)).toThrow());
+});
+
+describe("changedPaths", () => {
+  it("copies top-most added paths and modified leaves, not mounts or Docker-managed files", () => {
+    const r = changedPaths(
+      [
+        { Path: "/tmp", Kind: 0 },
+        { Path: "/tmp/new", Kind: 1 },
+        { Path: "/tmp/new/a", Kind: 1 },
+        { Path: "/etc", Kind: 0 },
+        { Path: "/etc/app.conf", Kind: 0 },
+        { Path: "/etc/hosts", Kind: 0 },
+        { Path: "/data", Kind: 0 },
+        { Path: "/data/db", Kind: 1 },
+        { Path: "/old", Kind: 2 },
+        { Path: "/vol/x", Kind: 1 },
+      ],
+      ["/vol"],
+    );
+    expect(r.copy).toEqual(["/data/db", "/etc/app.conf", "/tmp/new"]);
+    expect(r.deleted).toEqual(["/old"]);
+  });
+});
+
+describe("migration request", () => {
+  it("refuses duplicates and empty batches with field paths", () => {
+    const dup = migrationRequestSchema.safeParse({ targetHostId: "b", items: [{ hostId: "a", containerId: "x" }, { hostId: "a", containerId: "x" }] });
+    expect(dup.success).toBe(false);
+    expect(dup.error!.issues[0]!.path).toEqual(["items", 1]);
+    expect(migrationRequestSchema.safeParse({ targetHostId: "b", items: [] }).success).toBe(false);
+    expect(migrationRequestSchema.safeParse({ targetHostId: "b", items: [{ hostId: "a", containerId: "x; rm -rf /" }] }).success).toBe(false);
+    expect(migrationRequestSchema.safeParse({ targetHostId: "b", items: [{ hostId: "a", containerId: "x" }], options: { concurrency: 0 } }).success).toBe(false);
+  });
+  it("fills default options", () => {
+    const ok = migrationRequestSchema.parse({ targetHostId: "b", items: [{ hostId: "a", containerId: "x" }], options: {} });
+    expect(ok.options).toEqual({ keepSource: false, concurrency: expect.any(Number), nameConflict: "fail" });
+  });
+});
