@@ -7,7 +7,7 @@ const fail: ItemEvent = { type: "fail", reason: "x" };
 describe("item state machine", () => {
   it("walks the forward path from pending to done", () => {
     let s: ItemStatus = "pending";
-    const seen = [s];
+    const seen: ItemStatus[] = [s];
     while (s !== "done") seen.push((s = transition(s, advance)));
     expect(seen).toEqual([...FORWARD]);
   });

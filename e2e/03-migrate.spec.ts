@@ -1,0 +1,108 @@
+import { expect, test, type APIRequestContext, type BrowserContext } from "@playwright/test";
+import { counterValues, labDocker, startCounter } from "../tests/support/lab";
+import { login } from "./helpers";
+
+async function cookieHeader(context: BrowserContext) {
+  const s = (await context.cookies()).find((c) => c.name === "ferry_session")!;
+  return { Cookie: `ferry_session=${s.value}` };
+}
+
+async function hostIds(request: APIRequestContext, headers: Record<string, string>) {
+  const hosts = ((await (await request.get("/api/v1/hosts", { headers })).json()) as { hosts: { id: string; name: string }[] }).hosts;
+  let b = hosts.find((h) => h.name === "lab-b");
+  if (!b) b = (await (await request.post("/api/v1/hosts", { headers, data: { name: "lab-b", endpoint: "unix:///run/ferry-lab-b.sock" } })).json()) as { id: string; name: string };
+  return { local: hosts.find((h) => h.name === "local")!.id, b: b.id };
+}
+
+test.describe.serial("migration", () => {
+  test.beforeEach(async ({ page }) => login(page));
+
+  test("select 3 containers, migrate them to B and watch them finish live; each counter continues", async ({ page, context, request }) => {
+    await hostIds(request, await cookieHeader(context));
+    await page.goto("/containers");
+    await page.getByLabel("Search containers").fill("e2e-counter");
+    await expect(page.getByTestId("container-row")).toHaveCount(3);
+    await page.getByLabel("Select all shown containers").check();
+    await page.getByRole("button", { name: "Migrate selected" }).click();
+
+    const dialog = page.getByRole("dialog", { name: "Migrate 3 containers" });
+    await dialog.getByLabel("Target host").selectOption({ label: "lab-b" });
+    await dialog.getByText("Keep the source containers").click();
+    await dialog.getByRole("button", { name: "Check plan" }).click();
+    await expect(dialog.getByTestId("plan-summary")).toContainText("3 of 3 can move to lab-b");
+    await expect(dialog.getByRole("table", { name: "Migration plan" }).getByText("ready")).toHaveCount(3);
+    await dialog.screenshot({ path: "test-results/migrate-dialog.png" });
+    await dialog.getByRole("button", { name: "Start migration (3)" }).click();
+
+    await expect(page).toHaveURL(/\/migrations\/[a-z0-9]+$/);
+    // No reload from here on: the page follows the batch over the socket.
+    await expect(page.getByTestId("batch-status")).toHaveText("done", { timeout: 90_000 });
+    for (let i = 1; i <= 3; i++) {
+      const row = page.getByTestId(`item-e2e-counter-${i}`);
+      await expect(row.getByTestId("item-status")).toHaveText("done");
+      await expect(row.getByTestId("item-downtime")).toHaveText(/\d+(\.\d+)? (ms|s)/);
+    }
+    await expect(page.getByTestId("count-done")).toContainText("3");
+    await page.screenshot({ path: "test-results/migration-live.png", fullPage: true });
+
+    // What a user would check on the hosts: running on B, continuing from where A stopped.
+    await page.waitForTimeout(1500);
+    for (let i = 1; i <= 3; i++) {
+      const name = `e2e-counter-${i}`;
+      const onB = await labDocker("b").getContainer(name).inspect();
+      expect(onB.State.Running).toBe(true);
+      const onA = await labDocker("a").getContainer(name).inspect();
+      expect(onA.State.Running).toBe(false); // kept, stopped
+      const a = await counterValues("a", name);
+      const b = await counterValues("b", name);
+      expect(b[0], `${name}: first on B follows last on A`).toBe(a.at(-1)! + 1);
+    }
+    await page.goto("/containers");
+    await page.getByLabel("Search containers").fill("e2e-counter");
+    await page.getByLabel("Filter by host").selectOption({ label: "lab-b" });
+    await expect(page.getByTestId("container-row")).toHaveCount(3);
+  });
+
+  test("the REST API: bearer token from Settings, 400 for bad input, 202 + status, 409 for a container in flight", async ({ page, request }) => {
+    await page.goto("/settings");
+    await page.getByLabel("Token name").fill("e2e-script");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const token = (await page.getByTestId("new-token").innerText()).trim();
+    expect(token).toMatch(/^ferry_[A-Za-z0-9_-]{40,}$/);
+    const headers = { Authorization: `Bearer ${token}` };
+    const ids = await hostIds(request, headers);
+
+    const bad = await request.post("/api/v1/migrations", { headers, data: { targetHostId: ids.b, items: [] } });
+    expect(bad.status()).toBe(400);
+    expect(((await bad.json()) as { error: { fields: Record<string, string[]> } }).error.fields.items).toEqual(["Select at least one container"]);
+    const unknown = await request.post("/api/v1/migrations", { headers, data: { targetHostId: "nope", items: [{ hostId: ids.local, containerId: "x" }] } });
+    expect(unknown.status()).toBe(400);
+
+    const id = await startCounter("a", "e2e-api-counter");
+    const created = await request.post("/api/v1/migrations", { headers, data: { targetHostId: ids.b, items: [{ hostId: ids.local, containerId: id }] } });
+    expect(created.status()).toBe(202);
+    const { id: migrationId } = (await created.json()) as { id: string };
+    const again = await request.post("/api/v1/migrations", { headers, data: { targetHostId: ids.b, items: [{ hostId: ids.local, containerId: id }] } });
+    expect(again.status()).toBe(409);
+
+    let view: { status: string; items: { status: string; downtimeMs: number; phases: { name: string }[]; targetContainerId: string }[] } | undefined;
+    await expect
+      .poll(
+        async () => {
+          view = await (await request.get(`/api/v1/migrations/${migrationId}`, { headers })).json();
+          return view!.status;
+        },
+        { timeout: 60_000 },
+      )
+      .toBe("done");
+    expect(view!.items[0]!.phases.map((p) => p.name)).toEqual(["preflight", "image-sync", "create", "checkpoint", "transfer", "restore", "verify", "cleanup"]);
+    expect(view!.items[0]!.downtimeMs).toBeGreaterThan(0);
+    expect((await labDocker("b").getContainer(view!.items[0]!.targetContainerId).inspect()).State.Running).toBe(true);
+    expect((await request.post(`/api/v1/migrations/${migrationId}/cancel`, { headers })).status()).toBe(202);
+
+    await page.goto("/settings");
+    await page.getByRole("button", { name: "Revoke e2e-script" }).click();
+    await expect(page.getByRole("table", { name: "API tokens" })).not.toContainText("e2e-script");
+    expect((await request.get("/api/v1/hosts", { headers })).status()).toBe(401);
+  });
+});
