@@ -66,6 +66,28 @@ export function HostForm({ host, onDone }: { host?: PublicHost; onDone?: () => v
       {endpoint.startsWith("ssh://") && (
         <TextAreaField label="SSH private key" name="sshKey" placeholder={host?.hasSshKey ? "stored; paste to replace" : "-----BEGIN OPENSSH PRIVATE KEY-----"} errors={errors.sshKey} hint="The remote user must be able to run docker." />
       )}
+      <details className="text-sm" open={Boolean(host?.memoryBudgetBytes || host?.maxConcurrency)}>
+        <summary className="cursor-pointer text-slate-600 dark:text-slate-400">Migration limits</summary>
+        <div className="mt-3 grid gap-4 sm:grid-cols-2">
+          <Field
+            label="Memory budget (MiB)"
+            name="memoryBudgetMiB"
+            inputMode="numeric"
+            defaultValue={host?.memoryBudgetBytes ? String(Math.round(host.memoryBudgetBytes / 1048576)) : ""}
+            placeholder={host?.memTotal ? `default ${Math.round((host.memTotal * 0.8) / 1048576)} (80%)` : "default: 80% of memory"}
+            errors={errors.memoryBudgetMiB}
+            hint="Ferry never admits a restore that would take this host past it."
+          />
+          <Field
+            label="Concurrent migrations"
+            name="maxConcurrency"
+            inputMode="numeric"
+            defaultValue={host?.maxConcurrency ? String(host.maxConcurrency) : ""}
+            placeholder="default: the batch's setting"
+            errors={errors.maxConcurrency}
+          />
+        </div>
+      </details>
       {host && (host.hasTls || host.hasSshKey) && (
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name="clearSecrets" /> Forget stored TLS material and keys not pasted above

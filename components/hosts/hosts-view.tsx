@@ -133,7 +133,16 @@ function HostRow({
             "—"
           )}
         </td>
-        <td className="px-4 py-3 tabular">{h.cpus ? `${h.cpus} CPU · ${formatBytes(h.memTotal)}` : "—"}</td>
+        <td className="px-4 py-3 tabular">
+          {h.cpus ? `${h.cpus} CPU · ${formatBytes(h.memTotal)}` : "—"}
+          {h.memTotal ? (
+            <div className="text-xs text-slate-500">
+              budget {formatBytes(h.memoryBudgetBytes ?? h.memTotal * 0.8)}
+              {h.memoryBudgetBytes ? "" : " (80%)"}
+              {h.maxConcurrency ? ` · ${h.maxConcurrency} at a time` : ""}
+            </div>
+          ) : null}
+        </td>
         <td className="px-4 py-3 tabular">{h.containersTotal === null ? "—" : `${h.containersRunning} running / ${h.containersTotal}`}</td>
         <td className="px-4 py-3 text-xs text-slate-500">{timeAgo(h.healthCheckedAt)}</td>
         <td className="px-4 py-3">

@@ -36,6 +36,8 @@ function formInput(form: FormData): HostInput {
     tlsCert: text("tlsCert"),
     tlsKey: text("tlsKey"),
     sshKey: text("sshKey"),
+    memoryBudgetMiB: text("memoryBudgetMiB"),
+    maxConcurrency: text("maxConcurrency"),
   };
 }
 

@@ -29,6 +29,8 @@ export type PublicHost = {
   containersRunning: number | null;
   containersTotal: number | null;
   kernelVersion: string | null;
+  memoryBudgetBytes: number | null;
+  maxConcurrency: number | null;
 };
 
 export function toPublicHost(h: Host): PublicHost {
@@ -51,6 +53,8 @@ export function toPublicHost(h: Host): PublicHost {
     containersRunning: h.containersRunning,
     containersTotal: h.containersTotal,
     kernelVersion: h.kernelVersion,
+    memoryBudgetBytes: h.memoryBudgetBytes === null ? null : Number(h.memoryBudgetBytes),
+    maxConcurrency: h.maxConcurrency,
   };
 }
 
@@ -81,6 +85,11 @@ function parseInput(input: HostInput) {
   return v;
 }
 
+const limits = (v: { memoryBudgetMiB?: number; maxConcurrency?: number }) => ({
+  memoryBudgetBytes: v.memoryBudgetMiB === undefined ? null : BigInt(v.memoryBudgetMiB) * 1048576n,
+  maxConcurrency: v.maxConcurrency ?? null,
+});
+
 async function assertNameFree(name: string, exceptId?: string) {
   const other = await db.host.findUnique({ where: { name } });
   if (other && other.id !== exceptId)
@@ -102,7 +111,7 @@ export async function createHost(input: HostInput): Promise<Host> {
   const v = parseInput(input);
   await assertNameFree(v.name);
   const host = await db.host.create({
-    data: { name: v.name, endpoint: v.endpoint, tlsCa: v.tlsCa, tlsCert: v.tlsCert, tlsKey: v.tlsKey, sshKey: v.sshKey },
+    data: { name: v.name, endpoint: v.endpoint, tlsCa: v.tlsCa, tlsCert: v.tlsCert, tlsKey: v.tlsKey, sshKey: v.sshKey, ...limits(v) },
   });
   getIo()?.to(ROOMS.hosts).emit("hosts:changed");
   return refreshHealth(host.id);
@@ -131,6 +140,7 @@ export async function updateHost(id: string, input: HostInput, opts: { clearSecr
       tlsCert: v.tlsCert ?? null,
       tlsKey: v.tlsKey ?? null,
       sshKey: v.sshKey ?? null,
+      ...limits(v),
     },
   });
   getIo()?.to(ROOMS.hosts).emit("hosts:changed");

@@ -12,6 +12,13 @@ const pem = (what: string) =>
     .transform((v) => (v === "" ? undefined : v))
     .optional();
 
+function optionalInt(min: number, max: number, message: string) {
+  return z.preprocess(
+    (v) => (v === "" || v === null ? undefined : v),
+    z.coerce.number({ message }).int(message).min(min, message).max(max, message).optional(),
+  );
+}
+
 export const hostNameSchema = z
   .string()
   .trim()
@@ -40,6 +47,9 @@ export const hostInputSchema = z.object({
   tlsCert: pem("Client certificate"),
   tlsKey: pem("Client key"),
   sshKey: pem("SSH private key"),
+  /** Migration limits; empty means the default (80% of the host's memory; the batch's setting). */
+  memoryBudgetMiB: optionalInt(64, 16 * 1024 * 1024, "Memory budget must be a whole number of MiB, at least 64"),
+  maxConcurrency: optionalInt(1, 32, "Concurrent migrations must be between 1 and 32"),
 });
 
 export type HostInput = z.input<typeof hostInputSchema>;

@@ -8,7 +8,7 @@ const containerId = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "not a container id or name");
 
 /** Default parallelism per host, chosen by measurement (docs/migration.md, scripts/bench.ts). */
-export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_CONCURRENCY = 2;
 
 export const migrationOptionsSchema = z
   .object({

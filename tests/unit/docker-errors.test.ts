@@ -34,6 +34,13 @@ describe("hostInputSchema", () => {
     const v = hostInputSchema.parse({ name: "host-b", endpoint: " unix:///run/x.sock ", tlsCa: "" });
     expect(v).toEqual({ name: "host-b", endpoint: "unix:///run/x.sock", tlsCa: undefined });
   });
+  it("reads migration limits from form text or JSON numbers", () => {
+    const base = { name: "b", endpoint: "unix:///run/b.sock" };
+    expect(hostInputSchema.parse({ ...base, memoryBudgetMiB: "", maxConcurrency: "" })).toMatchObject({ memoryBudgetMiB: undefined, maxConcurrency: undefined });
+    expect(hostInputSchema.parse({ ...base, memoryBudgetMiB: "512", maxConcurrency: 3 })).toMatchObject({ memoryBudgetMiB: 512, maxConcurrency: 3 });
+    const bad = hostInputSchema.safeParse({ ...base, memoryBudgetMiB: "lots", maxConcurrency: "99" });
+    expect(bad.error!.issues.map((i) => i.path[0])).toEqual(["memoryBudgetMiB", "maxConcurrency"]);
+  });
   it("names every bad field", () => {
     const r = hostInputSchema.safeParse({ name: "-bad", endpoint: "ftp://x", tlsKey: "not pem" });
     expect(r.success).toBe(false);
