@@ -6,6 +6,7 @@ import { bootstrap } from "@/lib/bootstrap";
 import { attachRealtime } from "@/lib/realtime/server";
 import { startHostMonitor } from "@/lib/hosts/monitor";
 import { engine } from "@/lib/migration/engine";
+import { startRetention } from "@/lib/migration/retention";
 
 const log = (msg: string) => console.log(`[ferry] ${msg}`);
 
@@ -19,6 +20,7 @@ async function main() {
   const httpServer = createServer((req, res) => void handle(req, res));
   const io = attachRealtime(httpServer);
   const stopMonitor = startHostMonitor(log);
+  const stopRetention = startRetention(log);
   // Batches a previous process left in flight: resolve each item from what the hosts show, resume.
   engine()
     .recover()
@@ -30,6 +32,7 @@ async function main() {
   const shutdown = (signal: string) => {
     log(`${signal}: shutting down`);
     stopMonitor();
+    stopRetention();
     io.close();
     httpServer.close(() => process.exit(0));
     setTimeout(() => process.exit(0), 5000).unref();

@@ -13,6 +13,11 @@ test.describe.serial("hosts and containers", () => {
     await expect(row).toContainText("/var/lib/docker");
   });
 
+  test("before any migration, the history says what to do", async ({ page }) => {
+    await page.goto("/history");
+    await expect(page.getByText("No migrations yet — select containers on the Containers page")).toBeVisible();
+  });
+
   test("a bad endpoint in the form gets a clear error and is not saved", async ({ page }) => {
     await page.goto("/hosts");
     const form = page.getByRole("form", { name: "Register a host" });

@@ -8,6 +8,10 @@ import { useSocket } from "@/lib/realtime/client";
 import { Button } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/field";
 import { MigrationStatusBadge, ProgressBar } from "@/components/migrations/status";
+import { PhaseTimeline } from "@/components/migrations/timeline";
+import { DowntimeHistogram, PhaseStack } from "@/components/charts/charts";
+import { downtimeHistogram, percentile, phaseDurations } from "@/lib/migration/stats";
+import { PHASES } from "@/lib/migration/state";
 
 /** A batch, live: a snapshot on (re)connect, then item and batch events over the socket. */
 export function MigrationLive({ initial }: { initial: MigrationView }) {
@@ -85,6 +89,35 @@ export function MigrationLive({ initial }: { initial: MigrationView }) {
         </ul>
         <FormMessage ok={notice.ok} message={notice.message} />
       </section>
+
+      {(() => {
+        const downs = m.items.filter((i) => i.status === "done" && i.downtimeMs !== null).map((i) => i.downtimeMs!);
+        const used = PHASES.filter((p) => m.items.some((i) => i.phases.some((ph) => ph.name === p && ph.endedAt)));
+        const stack = m.items.map((i) => ({ name: i.name, ...phaseDurations(i) }));
+        return (
+          <>
+            <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="batch-figures">
+              Downtime p50 {formatMs(percentile(downs, 50))} · p95 {formatMs(percentile(downs, 95))} · moved {formatBytes(m.items.reduce((s, i) => s + i.bytesMoved, 0))}
+              {" · "}
+              <a className="text-teal-700 underline dark:text-teal-400" href={`/api/v1/migrations/${m.id}/export?format=json`} download>
+                Export JSON
+              </a>
+              {" · "}
+              <a className="text-teal-700 underline dark:text-teal-400" href={`/api/v1/migrations/${m.id}/export?format=csv`} download>
+                Export CSV
+              </a>
+            </p>
+            <section className="space-y-3 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
+              <h2 className="text-base font-semibold">Timeline</h2>
+              <PhaseTimeline m={m} now={now} />
+            </section>
+            <div className="grid gap-4 lg:grid-cols-2">
+              <DowntimeHistogram data={downtimeHistogram(downs)} subtitle="this batch" />
+              <PhaseStack data={stack} phases={used} />
+            </div>
+          </>
+        );
+      })()}
 
       <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
         <table className="w-full text-left text-sm" aria-label="Containers in this batch">

@@ -5,7 +5,7 @@ import { logoutAction } from "@/lib/actions/auth";
 
 const links = [
   { href: "/containers", label: "Containers" },
-  { href: "/migrations", label: "Migrations" },
+  { href: "/history", label: "History" },
   { href: "/hosts", label: "Hosts" },
   { href: "/settings", label: "Settings" },
 ];
@@ -21,7 +21,7 @@ export function Sidebar({ username }: { username: string }) {
       </Link>
       <nav aria-label="Main" className="flex flex-row gap-1 md:flex-col">
         {links.map((l) => {
-          const active = pathname === l.href || pathname.startsWith(`${l.href}/`);
+          const active = pathname === l.href || pathname.startsWith(`${l.href}/`) || (l.href === "/history" && pathname.startsWith("/migrations/"));
           return (
             <Link
               key={l.href}

@@ -3,6 +3,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { requireUser } from "@/lib/auth/current";
 import { createApiToken, revokeApiToken } from "@/lib/auth/api-token";
+import { purgeOldDetail, setRetentionDays } from "@/lib/migration/history";
 
 export type TokenFormState = { ok?: boolean; message?: string; token?: string; errors?: Record<string, string[]> };
 
@@ -24,4 +25,19 @@ export async function revokeTokenAction(id: string): Promise<TokenFormState> {
   await revokeApiToken(parsed.data);
   revalidatePath("/settings");
   return { ok: true, message: "Token revoked" };
+}
+
+export type RetentionState = { ok?: boolean; message?: string };
+
+const daysSchema = z.coerce.number({ message: "Days must be a whole number" }).int("Days must be a whole number").min(1, "Keep at least 1 day").max(3650, "At most 3650 days");
+
+/** Keep N days of phase timings and event logs; batch and container summaries stay. */
+export async function saveRetentionAction(_prev: RetentionState, form: FormData): Promise<RetentionState> {
+  await requireUser();
+  const parsed = daysSchema.safeParse(form.get("days"));
+  if (!parsed.success) return { ok: false, message: parsed.error.issues[0]!.message };
+  await setRetentionDays(parsed.data);
+  const purged = await purgeOldDetail(parsed.data);
+  revalidatePath("/settings");
+  return { ok: true, message: `Keeping ${parsed.data} days of detail (purged ${purged.phases} phase timings and ${purged.events} events just now)` };
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import { requireUser } from "@/lib/auth/current";
 import { listApiTokens, type ApiTokenView } from "@/lib/auth/api-token";
-import { getMigration, listMigrations, MigrationNotFoundError, type MigrationSummary } from "@/lib/migration/service";
+import { getMigration, MigrationNotFoundError } from "@/lib/migration/service";
 import type { MigrationView } from "@/lib/migration/view";
 import { migrationIdSchema } from "@/lib/validations/migration";
 
@@ -15,11 +15,6 @@ export async function fetchMigration(id: string): Promise<MigrationView | null> 
     if (err instanceof MigrationNotFoundError) return null;
     throw err;
   }
-}
-
-export async function fetchMigrations(): Promise<MigrationSummary[]> {
-  await requireUser();
-  return listMigrations(100);
 }
 
 export async function fetchApiTokens(): Promise<ApiTokenView[]> {

@@ -4,7 +4,8 @@ import type { Migration, MigrationItem, MigrationPhase } from "@/lib/generated/p
 import { getIo } from "@/lib/realtime/emitter";
 import { ROOMS } from "@/lib/realtime/protocol";
 import type { BatchStatus, ItemStatus, PhaseName } from "@/lib/migration/state";
-import { migrationOptionsSchema } from "@/lib/validations/migration";
+import { migrationOptionsSchema, type MigrationOptions } from "@/lib/validations/migration";
+import type { Plan } from "@/lib/migration/preflight";
 import { countByStatus, type MigrationItemView, type MigrationView, type PhaseView } from "@/lib/migration/view";
 
 /**
@@ -88,16 +89,26 @@ export async function updateItem(itemId: string, data: Parameters<typeof db.migr
   return view;
 }
 
+/** Announces an item as it is on disk (after a phase row changed). */
+async function announceItem(itemId: string): Promise<void> {
+  const io = getIo();
+  if (!io) return;
+  const item = await db.migrationItem.findUnique({ where: { id: itemId }, include: { phases: true } });
+  if (item) io.to(ROOMS.migration(item.migrationId)).emit("migration:item", { migrationId: item.migrationId, item: itemView(item) });
+}
+
 export async function startPhase(itemId: string, name: PhaseName): Promise<string> {
   const p = await db.migrationPhase.create({ data: { itemId, name, startedAt: new Date() } });
+  await announceItem(itemId);
   return p.id;
 }
 
 export async function endPhase(phaseId: string, ok: boolean, detail?: string | null, bytes?: number | null): Promise<void> {
-  await db.migrationPhase.update({
+  const p = await db.migrationPhase.update({
     where: { id: phaseId },
     data: { endedAt: new Date(), ok, detail: detail ? detail.slice(0, 2000) : null, bytes: bytes === undefined || bytes === null ? null : BigInt(bytes) },
   });
+  await announceItem(p.itemId);
 }
 
 export async function updateBatch(migrationId: string, data: { status?: BatchStatus; startedAt?: Date; finishedAt?: Date; cancelRequested?: boolean }): Promise<void> {
@@ -114,4 +125,48 @@ export async function updateBatch(migrationId: string, data: { status?: BatchSta
     const view = await loadMigrationView(migrationId);
     if (view) io?.to(ROOMS.migration(migrationId)).emit("migration:snapshot", view);
   }
+}
+
+/**
+ * Writes a planned batch: the batch row, one item per container (blocked ones already "skipped"
+ * with the pre-flight reason) and each item's pre-flight phase. One transaction.
+ */
+export async function recordBatch(plan: Plan, options: MigrationOptions, createdBy: string): Promise<Migration> {
+  const started = new Date(plan.startedAt);
+  const ended = new Date(plan.finishedAt);
+  return db.$transaction(async (tx) => {
+    const m = await tx.migration.create({
+      data: {
+        status: "running",
+        targetHostId: plan.target.id,
+        targetHostName: plan.target.name,
+        options: JSON.stringify(options),
+        createdBy,
+        startedAt: started,
+      },
+    });
+    for (const [seq, i] of plan.items.entries()) {
+      const blocked = i.errors.length > 0;
+      await tx.migrationItem.create({
+        data: {
+          migrationId: m.id,
+          seq,
+          sourceHostId: i.hostId,
+          sourceHostName: i.hostName,
+          sourceContainerId: i.containerId,
+          name: i.name,
+          image: i.image,
+          status: blocked ? "skipped" : "pending",
+          targetName: i.targetName,
+          memoryNeedBytes: BigInt(i.memoryNeedBytes),
+          error: blocked ? `pre-flight: ${i.errors.join("; ")}` : null,
+          errorCode: blocked ? "PREFLIGHT" : null,
+          warnings: i.warnings.length ? JSON.stringify(i.warnings) : null,
+          finishedAt: blocked ? ended : null,
+          phases: { create: { name: "preflight", startedAt: started, endedAt: ended, ok: !blocked, detail: blocked ? i.errors.join("; ") : i.warnings.join("; ") || "ok" } },
+        },
+      });
+    }
+    return m;
+  });
 }

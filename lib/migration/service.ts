@@ -3,7 +3,7 @@ import { db } from "@/lib/db";
 import { InputError } from "@/lib/errors";
 import { engine, type MigrationEngine } from "@/lib/migration/engine";
 import { activeContainers, planMigration, type Plan } from "@/lib/migration/preflight";
-import { loadMigrationView, log } from "@/lib/migration/record";
+import { loadMigrationView, log, recordBatch } from "@/lib/migration/record";
 import type { MigrationView } from "@/lib/migration/view";
 import { migrationOptionsSchema, migrationRequestSchema, type MigrationRequest } from "@/lib/validations/migration";
 
@@ -49,43 +49,7 @@ export async function startMigration(request: MigrationRequest, createdBy: strin
   const busyById = plan.items.filter((i) => active.has(`${i.hostId}/${i.containerId}`)).map((i) => i.name);
   if (busyById.length) throw new MigrationConflictError(busyById);
 
-  const started = new Date(plan.startedAt);
-  const ended = new Date(plan.finishedAt);
-  const migration = await db.$transaction(async (tx) => {
-    const m = await tx.migration.create({
-      data: {
-        status: "running",
-        targetHostId: plan.target.id,
-        targetHostName: plan.target.name,
-        options: JSON.stringify(options),
-        createdBy,
-        startedAt: started,
-      },
-    });
-    for (const [seq, i] of plan.items.entries()) {
-      const blocked = i.errors.length > 0;
-      await tx.migrationItem.create({
-        data: {
-          migrationId: m.id,
-          seq,
-          sourceHostId: i.hostId,
-          sourceHostName: i.hostName,
-          sourceContainerId: i.containerId,
-          name: i.name,
-          image: i.image,
-          status: blocked ? "skipped" : "pending",
-          targetName: i.targetName,
-          memoryNeedBytes: BigInt(i.memoryNeedBytes),
-          error: blocked ? `pre-flight: ${i.errors.join("; ")}` : null,
-          errorCode: blocked ? "PREFLIGHT" : null,
-          warnings: i.warnings.length ? JSON.stringify(i.warnings) : null,
-          finishedAt: blocked ? ended : null,
-          phases: { create: { name: "preflight", startedAt: started, endedAt: ended, ok: !blocked, detail: blocked ? i.errors.join("; ") : i.warnings.join("; ") || "ok" } },
-        },
-      });
-    }
-    return m;
-  });
+  const migration = await recordBatch(plan, options, createdBy);
   await log(migration.id, null, "created", `${plan.items.length} container(s) → ${plan.target.name} by ${createdBy}`);
   void eng.start(migration.id);
   return { id: migration.id, plan };
@@ -102,32 +66,4 @@ export async function cancelMigration(id: string, eng: MigrationEngine = engine(
   if (["done", "failed", "cancelled"].includes(view.status)) return view;
   await eng.cancel(id);
   return getMigration(id);
-}
-
-export type MigrationSummary = Omit<MigrationView, "items" | "options"> & { total: number; sources: string[] };
-
-export async function listMigrations(limit = 50): Promise<MigrationSummary[]> {
-  const rows = await db.migration.findMany({
-    orderBy: { createdAt: "desc" },
-    take: limit,
-    include: { items: { select: { status: true, sourceHostName: true } } },
-  });
-  return rows.map((m) => {
-    const counts: Record<string, number> = {};
-    for (const i of m.items) counts[i.status] = (counts[i.status] ?? 0) + 1;
-    return {
-      id: m.id,
-      status: m.status as MigrationView["status"],
-      targetHostId: m.targetHostId,
-      targetHostName: m.targetHostName,
-      createdBy: m.createdBy,
-      createdAt: m.createdAt.toISOString(),
-      startedAt: m.startedAt?.toISOString() ?? null,
-      finishedAt: m.finishedAt?.toISOString() ?? null,
-      cancelRequested: m.cancelRequested,
-      counts,
-      total: m.items.length,
-      sources: [...new Set(m.items.map((i) => i.sourceHostName))],
-    };
-  });
 }

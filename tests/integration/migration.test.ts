@@ -229,6 +229,27 @@ describe("live migration between the lab's daemons", () => {
     }
   });
 
+  it("cancel stops admitting: in-flight items finish, the rest are skipped and still run on A", async () => {
+    const ids: string[] = [];
+    for (let i = 1; i <= 5; i++) ids.push(await startCounter("a", `it-cancel-${i}`));
+    await sleep(1000);
+    const eng = new MigrationEngine({
+      afterPhase: async ({ item, phase }) => {
+        if (item.name === "it-cancel-1" && phase === "checkpoint") await eng.cancel(item.migrationId);
+      },
+    });
+    const { id } = await startMigration({ targetHostId: hosts.b.id, items: ids.map((containerId) => ({ hostId: hosts.a.id, containerId })), options: { concurrency: 1, keepSource: false, nameConflict: "fail" } }, "t", eng);
+    await eng.start(id);
+    const m = await getMigration(id);
+    expect(m.status).toBe("cancelled");
+    expect(m.cancelRequested).toBe(true);
+    expect(m.items[0]).toMatchObject({ name: "it-cancel-1", status: "done" });
+    for (const item of m.items.slice(1)) {
+      expect(item).toMatchObject({ status: "skipped", error: "cancelled before it started; still running on its source" });
+      expect((await labDocker("a").getContainer(item.containerId).inspect()).State.Running).toBe(true);
+    }
+  });
+
   it("refuses to start a second migration of a container already in flight (409)", async () => {
     const id = await startCounter("a", "it-locked");
     const eng = observingEngine();

@@ -27,20 +27,7 @@ export async function assertLabUp(): Promise<void> {
 
 /** Starts a counter container (prints 1, 2, 3 … once a second) on a lab host. */
 export async function startCounter(which: "a" | "b", name: string): Promise<string> {
-  const docker = labDocker(which);
-  await docker
-    .getContainer(name)
-    .remove({ force: true })
-    .catch(() => undefined);
-  const c = await docker.createContainer({
-    name,
-    Image: LAB.image,
-    Hostname: name,
-    Labels: { [LAB.label]: "1", "ferry.test": "1" },
-    HostConfig: { NetworkMode: "none" },
-  });
-  await c.start();
-  return c.id;
+  return startContainer(which, name);
 }
 
 export async function removeTestContainers(): Promise<void> {

@@ -14,8 +14,8 @@ export default async function MigrationPage({ params }: { params: Promise<{ id: 
   return (
     <div className="space-y-6">
       <header className="space-y-1">
-        <Link href="/migrations" className="text-sm text-teal-700 hover:underline dark:text-teal-400">
-          ← Migrations
+        <Link href="/history" className="text-sm text-teal-700 hover:underline dark:text-teal-400">
+          ← History
         </Link>
         <h1 className="text-2xl font-semibold">
           Migration to {m.targetHostName}

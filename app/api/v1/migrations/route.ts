@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import { apiRoute, jsonBody } from "@/lib/api";
-import { getMigration, listMigrations, startMigration } from "@/lib/migration/service";
+import { historyFilterSchema, listBatches, pageSchema } from "@/lib/migration/history";
+import { getMigration, startMigration } from "@/lib/migration/service";
 import { migrationRequestSchema } from "@/lib/validations/migration";
 
 export const dynamic = "force-dynamic";
@@ -12,4 +13,10 @@ export const POST = apiRoute(async (req, _ctx, caller) => {
   return NextResponse.json(await getMigration(id), { status: 202, headers: { Location: `/api/v1/migrations/${id}` } });
 });
 
-export const GET = apiRoute(async () => NextResponse.json({ migrations: await listMigrations(100) }));
+/** Batches newest first with their summary figures: ?limit=25&cursor=<id>&host=&outcome=&from=&to= */
+export const GET = apiRoute(async (req) => {
+  const q = Object.fromEntries(new URL(req.url).searchParams);
+  const page = pageSchema.parse({ limit: q.limit, cursor: q.cursor });
+  const { batches, nextCursor } = await listBatches(historyFilterSchema.parse(q), page);
+  return NextResponse.json({ migrations: batches, nextCursor });
+});

@@ -1,0 +1,161 @@
+import "server-only";
+import { z } from "zod";
+import { db } from "@/lib/db";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { downtimeHistogram, percentile } from "@/lib/migration/stats";
+import type { BatchStatus } from "@/lib/migration/state";
+
+/** History of batches: filters, cursor pages and the figures the charts draw. */
+
+export const historyFilterSchema = z.object({
+  host: z.string().max(64).regex(/^[A-Za-z0-9_-]*$/).optional().catch(undefined),
+  outcome: z.enum(["running", "done", "failed", "cancelled"]).optional().catch(undefined),
+  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
+  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
+});
+export type HistoryFilter = z.infer<typeof historyFilterSchema>;
+
+export const pageSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(25),
+  cursor: z.string().max(64).regex(/^[A-Za-z0-9_-]+$/).optional(),
+});
+
+export type BatchSummary = {
+  id: string;
+  status: BatchStatus;
+  createdAt: string;
+  createdBy: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  sources: string[];
+  targetHostName: string;
+  total: number;
+  counts: Record<string, number>;
+  durationMs: number | null;
+  downtimeP50Ms: number | null;
+  downtimeP95Ms: number | null;
+  containersPerMin: number | null;
+};
+
+function where(f: HistoryFilter): Prisma.MigrationWhereInput {
+  const and: Prisma.MigrationWhereInput[] = [];
+  if (f.host) and.push({ OR: [{ targetHostId: f.host }, { items: { some: { sourceHostId: f.host } } }] });
+  if (f.outcome) and.push({ status: f.outcome });
+  if (f.from) and.push({ createdAt: { gte: new Date(`${f.from}T00:00:00Z`) } });
+  if (f.to) and.push({ createdAt: { lt: new Date(Date.parse(`${f.to}T00:00:00Z`) + 86_400_000) } });
+  return and.length ? { AND: and } : {};
+}
+
+/** Newest first, `limit` at a time; `cursor` is the id of the last batch of the previous page. */
+export async function listBatches(filter: HistoryFilter, page: { limit: number; cursor?: string }): Promise<{ batches: BatchSummary[]; nextCursor: string | null }> {
+  const rows = await db.migration.findMany({
+    where: where(filter),
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: page.limit + 1,
+    ...(page.cursor ? { cursor: { id: page.cursor }, skip: 1 } : {}),
+  });
+  const more = rows.length > page.limit;
+  const batch = rows.slice(0, page.limit);
+  const items = await db.migrationItem.findMany({
+    where: { migrationId: { in: batch.map((b) => b.id) } },
+    select: { migrationId: true, status: true, downtimeMs: true, sourceHostName: true },
+  });
+  const byBatch = new Map<string, typeof items>();
+  for (const i of items) (byBatch.get(i.migrationId) ?? byBatch.set(i.migrationId, []).get(i.migrationId)!).push(i);
+  return {
+    batches: batch.map((b) => {
+      const its = byBatch.get(b.id) ?? [];
+      const counts: Record<string, number> = {};
+      for (const i of its) counts[i.status] = (counts[i.status] ?? 0) + 1;
+      const downs = its.filter((i) => i.status === "done" && i.downtimeMs !== null).map((i) => i.downtimeMs!);
+      const start = b.startedAt ?? b.createdAt;
+      const durationMs = b.finishedAt ? b.finishedAt.getTime() - start.getTime() : null;
+      return {
+        id: b.id,
+        status: b.status as BatchStatus,
+        createdAt: b.createdAt.toISOString(),
+        createdBy: b.createdBy,
+        startedAt: b.startedAt?.toISOString() ?? null,
+        finishedAt: b.finishedAt?.toISOString() ?? null,
+        sources: [...new Set(its.map((i) => i.sourceHostName))],
+        targetHostName: b.targetHostName,
+        total: its.length,
+        counts,
+        durationMs,
+        downtimeP50Ms: percentile(downs, 50),
+        downtimeP95Ms: percentile(downs, 95),
+        containersPerMin: durationMs && durationMs > 0 ? Math.round(((counts.done ?? 0) / durationMs) * 60_000 * 10) / 10 : null,
+      };
+    }),
+    nextCursor: more ? batch.at(-1)!.id : null,
+  };
+}
+
+export type HistoryCharts = {
+  downtime: ReturnType<typeof downtimeHistogram>;
+  perDay: { day: string; done: number; "rolled-back": number; skipped: number; failed: number }[];
+  throughput: { at: string; perMin: number; id: string }[];
+  successRate: { day: string; rate: number; total: number }[];
+  items: number;
+};
+
+/** Figures across every batch that matches the filter. */
+export async function historyCharts(filter: HistoryFilter): Promise<HistoryCharts> {
+  const batches = await db.migration.findMany({ where: where(filter), select: { id: true, createdAt: true, startedAt: true, finishedAt: true } });
+  const ids = batches.map((b) => b.id);
+  const items = await db.migrationItem.findMany({
+    where: { migrationId: { in: ids } },
+    select: { migrationId: true, status: true, downtimeMs: true, finishedAt: true },
+  });
+  const perDay = new Map<string, HistoryCharts["perDay"][number]>();
+  const doneByBatch = new Map<string, number>();
+  for (const i of items) {
+    if (i.status === "done") doneByBatch.set(i.migrationId, (doneByBatch.get(i.migrationId) ?? 0) + 1);
+    if (!i.finishedAt || !["done", "rolled-back", "skipped", "failed"].includes(i.status)) continue;
+    const day = i.finishedAt.toISOString().slice(0, 10);
+    const row = perDay.get(day) ?? perDay.set(day, { day, done: 0, "rolled-back": 0, skipped: 0, failed: 0 }).get(day)!;
+    row[i.status as "done"]++;
+  }
+  const days = [...perDay.values()].sort((a, b) => a.day.localeCompare(b.day));
+  return {
+    downtime: downtimeHistogram(items.filter((i) => i.status === "done" && i.downtimeMs !== null).map((i) => i.downtimeMs!)),
+    perDay: days,
+    throughput: batches
+      .filter((b) => b.finishedAt && (doneByBatch.get(b.id) ?? 0) > 0)
+      .map((b) => {
+        const ms = b.finishedAt!.getTime() - (b.startedAt ?? b.createdAt).getTime();
+        return { at: (b.startedAt ?? b.createdAt).toISOString(), perMin: Math.round(((doneByBatch.get(b.id) ?? 0) / Math.max(ms, 1)) * 60_000 * 10) / 10, id: b.id };
+      })
+      .sort((a, b) => a.at.localeCompare(b.at)),
+    successRate: days.map((d) => {
+      const attempted = d.done + d["rolled-back"] + d.failed;
+      return { day: d.day, rate: attempted ? Math.round((d.done / attempted) * 1000) / 10 : 0, total: attempted };
+    }),
+    items: items.length,
+  };
+}
+
+const RETENTION_KEY = "retention-days";
+export const DEFAULT_RETENTION_DAYS = 90;
+
+export async function retentionDays(): Promise<number> {
+  const row = await db.setting.findUnique({ where: { key: RETENTION_KEY } });
+  const n = row ? Number(row.value) : DEFAULT_RETENTION_DAYS;
+  return Number.isInteger(n) && n >= 1 ? n : DEFAULT_RETENTION_DAYS;
+}
+
+export async function setRetentionDays(days: number): Promise<void> {
+  await db.setting.upsert({ where: { key: RETENTION_KEY }, create: { key: RETENTION_KEY, value: String(days) }, update: { value: String(days) } });
+}
+
+/**
+ * Deletes phase timings and event logs of batches that ended more than `days` ago. Summaries
+ * (batch and item rows: status, downtime, bytes, error) stay.
+ */
+export async function purgeOldDetail(days: number, now = new Date()): Promise<{ phases: number; events: number }> {
+  const before = new Date(now.getTime() - days * 86_400_000);
+  const old = { status: { in: ["done", "failed", "cancelled"] }, finishedAt: { lt: before } };
+  const phases = await db.migrationPhase.deleteMany({ where: { item: { migration: old } } });
+  const events = await db.migrationEvent.deleteMany({ where: { migration: old } });
+  return { phases: phases.count, events: events.count };
+}
