@@ -22,7 +22,9 @@ test.describe.serial("history", () => {
     await row.getByRole("link").click();
     await expect(page).toHaveURL(/\/migrations\/[a-z0-9]+$/);
     const id = page.url().split("/").pop()!;
+    await expect(page.getByTestId("timeline")).toBeVisible();
     for (let i = 1; i <= 3; i++) {
+      await expect(page.getByTestId(`timeline-e2e-counter-${i}`).locator("[data-phase]")).toHaveCount(8);
       const phases = await page.getByTestId(`timeline-e2e-counter-${i}`).locator("[data-phase]").evaluateAll((els) => els.map((e) => e.getAttribute("data-phase")));
       expect(phases).toEqual(["preflight", "image-sync", "create", "checkpoint", "transfer", "restore", "verify", "cleanup"]);
     }

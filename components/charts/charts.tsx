@@ -11,7 +11,7 @@ export function DowntimeHistogram({ data, subtitle }: { data: { label: string; c
   return (
     <ChartCard id="downtime" title="Downtime distribution" subtitle={subtitle} empty={total ? null : "No finished migrations yet"}>
       <ResponsiveContainer width="100%" height="100%">
-        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 24, left: 0 }}>
+        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 24, left: 16 }}>
           <CartesianGrid strokeOpacity={0.15} vertical={false} />
           <XAxis dataKey="label" {...AXIS} interval={0} angle={-25} textAnchor="end" height={48} label={{ value: "downtime", position: "insideBottom", offset: -18, fill: "currentColor", fontSize: 12 }} />
           <YAxis allowDecimals={false} {...AXIS} width={40} label={{ value: "containers", angle: -90, position: "insideLeft", fill: "currentColor", fontSize: 12 }} />
@@ -66,10 +66,10 @@ export function ThroughputChart({ data }: { data: { at: string; perMin: number }
   return (
     <ChartCard id="throughput" title="Throughput per batch" subtitle="containers/min" empty={rows.length ? null : "No finished batch yet"}>
       <ResponsiveContainer width="100%" height="100%">
-        <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+        <LineChart data={rows} margin={{ top: 8, right: 24, bottom: 4, left: 0 }}>
           <CartesianGrid strokeOpacity={0.15} />
           <XAxis dataKey="when" {...AXIS} />
-          <YAxis {...AXIS} width={40} unit="/min" />
+          <YAxis {...AXIS} width={64} unit="/min" />
           <Tooltip {...TOOLTIP} formatter={(v) => [`${v} containers/min`, "throughput"]} />
           <Line type="monotone" dataKey="perMin" name="containers/min" stroke="#0d9488" strokeWidth={2} dot isAnimationActive={false} />
         </LineChart>
