@@ -10,35 +10,14 @@
  * source untouched. From the checkpoint on, a failure goes through "rolling-back" to
  * "rolled-back" (source resumed from its own checkpoint) or, if even that fails, "failed".
  */
-export const ITEM_STATUSES = [
-  "pending",
-  "image-sync",
-  "creating",
-  "checkpointing",
-  "transferring",
-  "restoring",
-  "verifying",
-  "cleanup",
-  "rolling-back",
-  "done",
-  "rolled-back",
-  "skipped",
-  "failed",
-] as const;
+/** The forward path of a migration that succeeds. */
+export const FORWARD = ["pending", "image-sync", "creating", "checkpointing", "transferring", "restoring", "verifying", "cleanup", "done"] as const;
+
+export const ITEM_STATUSES = [...FORWARD, "rolling-back", "rolled-back", "skipped", "failed"] as const;
 
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 
-export const FORWARD: readonly ItemStatus[] = [
-  "pending",
-  "image-sync",
-  "creating",
-  "checkpointing",
-  "transferring",
-  "restoring",
-  "verifying",
-  "cleanup",
-  "done",
-];
+const forwardIndex = (s: ItemStatus) => (FORWARD as readonly ItemStatus[]).indexOf(s);
 
 export const TERMINAL: ReadonlySet<ItemStatus> = new Set(["done", "rolled-back", "skipped", "failed"]);
 
@@ -64,7 +43,7 @@ export function transition(from: ItemStatus, event: ItemEvent): ItemStatus {
   if (TERMINAL.has(from)) throw new TransitionError(from, event.type);
   switch (event.type) {
     case "advance": {
-      const i = FORWARD.indexOf(from);
+      const i = forwardIndex(from);
       if (i < 0 || i === FORWARD.length - 1) throw new TransitionError(from, event.type);
       return FORWARD[i + 1]!;
     }
@@ -123,7 +102,7 @@ export function phaseOf(status: ItemStatus): PhaseName | null {
 export function progressOf(status: ItemStatus): number {
   if (TERMINAL.has(status)) return 1;
   if (status === "rolling-back") return 0.9;
-  const i = FORWARD.indexOf(status);
+  const i = forwardIndex(status);
   return i <= 0 ? 0 : i / (FORWARD.length - 1);
 }
 
