@@ -16,6 +16,8 @@ const schema = z.object({
   FERRY_SECURE_COOKIES: z.enum(["0", "1"]).default("0"),
   /** Seconds between background health checks of every host. */
   FERRY_HEALTH_INTERVAL: z.coerce.number().int().min(2).max(3600).default(15),
+  /** Seconds between memory samples for the containers table (at most 50 containers per host each time). */
+  FERRY_MEMORY_INTERVAL: z.coerce.number().int().min(5).max(3600).default(30),
   /** Milliseconds a Docker API call may take before the host counts as unreachable. */
   FERRY_DOCKER_TIMEOUT_MS: z.coerce.number().int().min(200).max(120_000).default(5000),
   /** Register the machine's own /var/run/docker.sock as host "local" on first start. */

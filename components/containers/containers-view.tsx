@@ -1,6 +1,6 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { useDeferredValue, useMemo, useState, useTransition } from "react";
+import { memo, useCallback, useDeferredValue, useMemo, useState, useTransition } from "react";
 import type { ContainerRow, HostContainers } from "@/lib/hosts/containers";
 import { formatBytes, formatDuration } from "@/lib/format";
 import { useSocket } from "@/lib/realtime/client";
@@ -83,13 +83,16 @@ export function ContainersView({ hosts }: { hosts: HostContainers[] }) {
   const allVisibleSelected = visibleKeys.length > 0 && visibleKeys.every((k) => selected.has(k));
   const someVisibleSelected = visibleKeys.some((k) => selected.has(k));
 
-  const toggle = (k: string) =>
-    setSelected((prev) => {
-      const next = new Set([...prev].filter((x) => present.has(x)));
-      if (next.has(k)) next.delete(k);
-      else next.add(k);
-      return next;
-    });
+  const toggle = useCallback(
+    (k: string) =>
+      setSelected((prev) => {
+        const next = new Set([...prev].filter((x) => present.has(x)));
+        if (next.has(k)) next.delete(k);
+        else next.add(k);
+        return next;
+      }),
+    [present],
+  );
   const toggleAllVisible = () =>
     setSelected((prev) => {
       const next = new Set([...prev].filter((x) => present.has(x)));
@@ -196,30 +199,9 @@ export function ContainersView({ hosts }: { hosts: HostContainers[] }) {
                 </td>
               </tr>
             )}
-            {visible.map((c) => {
-              const k = rowKey(c);
-              return (
-                <tr key={k} className="border-b border-slate-100 last:border-0 hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800/50" data-testid="container-row">
-                  <td className="px-3 py-1.5">
-                    <input type="checkbox" aria-label={`Select ${c.name} on ${c.hostName}`} checked={selected.has(k)} onChange={() => toggle(k)} />
-                  </td>
-                  <td className="px-3 py-1.5 font-medium">
-                    {c.name}
-                    <span className="ml-2 font-mono text-xs text-slate-400">{c.id.slice(0, 12)}</span>
-                  </td>
-                  <td className="px-3 py-1.5">{c.hostName}</td>
-                  <td className="px-3 py-1.5 font-mono text-xs">{c.image}</td>
-                  <td className="px-3 py-1.5">
-                    <StateBadge state={c.state} />
-                  </td>
-                  <td className="px-3 py-1.5 text-right tabular">{c.uptimeSeconds === null ? "—" : formatDuration(c.uptimeSeconds)}</td>
-                  <td className="px-3 py-1.5 text-right tabular">{formatBytes(c.memoryBytes)}</td>
-                  <td className="px-3 py-1.5 text-xs text-slate-500 tabular">
-                    <time dateTime={c.createdAt}>{c.createdAt.slice(0, 16).replace("T", " ")}</time>
-                  </td>
-                </tr>
-              );
-            })}
+            {visible.map((c) => (
+              <Row key={rowKey(c)} c={c} checked={selected.has(rowKey(c))} onToggle={toggle} />
+            ))}
           </tbody>
         </table>
       </div>
@@ -229,3 +211,29 @@ export function ContainersView({ hosts }: { hosts: HostContainers[] }) {
     </div>
   );
 }
+
+/** One row; memoised so a selection or filter change re-renders only the rows it touches. */
+const Row = memo(function Row({ c, checked, onToggle }: { c: ContainerRow; checked: boolean; onToggle: (key: string) => void }) {
+  const k = rowKey(c);
+  return (
+    <tr className="border-b border-slate-100 last:border-0 hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800/50" data-testid="container-row">
+      <td className="px-3 py-1.5">
+        <input type="checkbox" aria-label={`Select ${c.name} on ${c.hostName}`} checked={checked} onChange={() => onToggle(k)} />
+      </td>
+      <td className="px-3 py-1.5 font-medium">
+        {c.name}
+        <span className="ml-2 font-mono text-xs text-slate-400">{c.id.slice(0, 12)}</span>
+      </td>
+      <td className="px-3 py-1.5">{c.hostName}</td>
+      <td className="px-3 py-1.5 font-mono text-xs">{c.image}</td>
+      <td className="px-3 py-1.5">
+        <StateBadge state={c.state} />
+      </td>
+      <td className="px-3 py-1.5 text-right tabular">{c.uptimeSeconds === null ? "—" : formatDuration(c.uptimeSeconds)}</td>
+      <td className="px-3 py-1.5 text-right tabular">{formatBytes(c.memoryBytes)}</td>
+      <td className="px-3 py-1.5 text-xs text-slate-500 tabular">
+        <time dateTime={c.createdAt}>{c.createdAt.slice(0, 16).replace("T", " ")}</time>
+      </td>
+    </tr>
+  );
+});

@@ -48,16 +48,36 @@ export async function listAllContainers(): Promise<HostContainers[]> {
   return Promise.all(hosts.map(listHostContainers));
 }
 
-/** Samples memory of every running container of a host into the cache. */
-export async function refreshMemory(host: Host): Promise<void> {
+/** Containers sampled per host per pass: Docker's stats call costs ~0.1-1 s each. */
+export const MEMORY_SAMPLES_PER_PASS = 50;
+
+/**
+ * Samples the memory of up to `limit` running containers of a host into the cache, those never
+ * or least recently sampled first, so a host with hundreds of containers is covered over a few
+ * passes without keeping its daemon busy.
+ */
+export async function refreshMemory(host: Host, limit = MEMORY_SAMPLES_PER_PASS): Promise<number> {
   const listed = await listHostContainers(host);
-  if (!listed.ok) return;
+  if (!listed.ok) return 0;
   const running = listed.containers.filter((c) => c.state === "running").map((c) => c.id);
-  const samples = await sampleMemory(host, running, env().FERRY_DOCKER_TIMEOUT_MS);
+  const due = running
+    .map((id) => ({ id, at: memory.get(key(host.id, id))?.at ?? 0 }))
+    .sort((a, b) => a.at - b.at)
+    .slice(0, limit)
+    .map((x) => x.id);
+  const samples = await sampleMemory(host, due, env().FERRY_DOCKER_TIMEOUT_MS, 4);
   const now = Date.now();
   for (const [id, bytes] of samples) memory.set(key(host.id, id), { bytes, at: now });
   // Forget containers this host no longer runs.
+  const alive = new Set(running);
   for (const k of memory.keys()) {
-    if (k.startsWith(`${host.id}/`) && !samples.has(k.slice(host.id.length + 1))) memory.delete(k);
+    if (k.startsWith(`${host.id}/`) && !alive.has(k.slice(host.id.length + 1))) memory.delete(k);
   }
+  return samples.size;
+}
+
+/** The last memory sample of a container if it is at most `maxAgeMs` old. */
+export function cachedMemory(hostId: string, containerId: string, maxAgeMs: number): number | undefined {
+  const s = memory.get(key(hostId, containerId));
+  return s && Date.now() - s.at <= maxAgeMs ? s.bytes : undefined;
 }

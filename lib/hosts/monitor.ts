@@ -10,13 +10,17 @@ import { listHosts, refreshHealth } from "@/lib/hosts/service";
 export function startHostMonitor(log: (msg: string) => void = console.log): () => void {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let lastMemory = 0;
   const pass = async () => {
     try {
       const hosts = await listHosts();
+      // Memory every FERRY_MEMORY_INTERVAL s (a bounded number of containers per host per pass).
+      const memoryDue = Date.now() - lastMemory >= env().FERRY_MEMORY_INTERVAL * 1000;
+      if (memoryDue) lastMemory = Date.now();
       await Promise.all(
         hosts.map(async (h) => {
           const updated = await refreshHealth(h.id).catch(() => null);
-          if (updated?.healthStatus === "ok" || updated?.healthStatus === "warning") await refreshMemory(updated).catch(() => undefined);
+          if (memoryDue && (updated?.healthStatus === "ok" || updated?.healthStatus === "warning")) await refreshMemory(updated).catch(() => undefined);
         }),
       );
     } catch (err) {

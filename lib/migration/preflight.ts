@@ -9,6 +9,7 @@ import { call, inspectOrNull, openSide, probeCriu, type Side } from "@/lib/migra
 import { TERMINAL } from "@/lib/migration/state";
 import type { MigrationOptions, MigrationRequestParsed } from "@/lib/validations/migration";
 import { env } from "@/lib/env";
+import { cachedMemory } from "@/lib/hosts/containers";
 
 /** Pre-flight for a whole batch, before anything stops: what will happen to each container. */
 
@@ -55,8 +56,21 @@ async function sideOrError(host: Host): Promise<Side | string> {
 /** Memory Ferry counts as used on a target: running containers plus a shim each. */
 export async function targetUsage(side: Side): Promise<number> {
   const running = await call(side, () => side.docker.listContainers({ all: false }));
-  const mem = await sampleMemory(side.host, running.map((c) => c.Id), env().FERRY_DOCKER_TIMEOUT_MS);
+  const mem = await memoryOf(side.host, running.map((c) => c.Id));
   return running.reduce((sum, c) => sum + (mem.get(c.Id) ?? 0) + SHIM_OVERHEAD_BYTES, 0);
+}
+
+/** Memory of containers: the table's samples when under two minutes old, fresh samples otherwise. */
+async function memoryOf(host: Side["host"], ids: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const missing: string[] = [];
+  for (const id of ids) {
+    const cached = cachedMemory(host.id, id, 120_000);
+    if (cached === undefined) missing.push(id);
+    else out.set(id, cached);
+  }
+  for (const [id, bytes] of await sampleMemory(host, missing, env().FERRY_DOCKER_TIMEOUT_MS)) out.set(id, bytes);
+  return out;
 }
 
 export function hostBudget(host: Pick<Host, "memoryBudgetBytes" | "memTotal">, memTotal: number): number {
@@ -179,7 +193,7 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
     const side = sides.get(id);
     if (!side || typeof side === "string") continue;
     const ours = items.filter((i) => i.hostId === id && infos.has(i));
-    const mem = await sampleMemory(side.host, ours.map((i) => i.containerId), env().FERRY_DOCKER_TIMEOUT_MS);
+    const mem = await memoryOf(side.host, ours.map((i) => i.containerId));
     for (const i of ours) i.memoryNeedBytes = memoryNeed(mem.get(i.containerId), infos.get(i)?.HostConfig.Memory);
   }
   const ledger = new CapacityLedger(budget, used);
