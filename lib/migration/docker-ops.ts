@@ -12,10 +12,14 @@ import { PROBE_IMAGE, probeRootfsTar } from "@/lib/migration/probe-image";
 
 export type HostSide = HostConnection & { id: string };
 
+/** A host opened for a migration, with the facts of one `/info` call. */
 export type Side = {
   host: HostSide;
   docker: Docker;
   rootDir: string;
+  memTotal: number;
+  architecture: string;
+  experimental: boolean;
 };
 
 export const HELPER_LABEL = "ferry.helper";
@@ -26,9 +30,21 @@ const LONG_MS = 10 * 60_000;
 
 export async function openSide(host: HostSide): Promise<Side> {
   const docker = dockerFor(host, { timeoutMs: LONG_MS });
-  const info = (await dockerCall(host.name, CALL_MS, () => docker.info())) as { DockerRootDir?: string; ExperimentalBuild?: boolean };
+  const info = (await dockerCall(host.name, CALL_MS, () => docker.info())) as {
+    DockerRootDir?: string;
+    ExperimentalBuild?: boolean;
+    MemTotal?: number;
+    Architecture?: string;
+  };
   if (!info.DockerRootDir) throw new DockerError("DOCKER", "the daemon did not report its DockerRootDir", host.name);
-  return { host, docker, rootDir: info.DockerRootDir };
+  return {
+    host,
+    docker,
+    rootDir: info.DockerRootDir,
+    memTotal: Number(info.MemTotal ?? 0),
+    architecture: info.Architecture ?? "",
+    experimental: Boolean(info.ExperimentalBuild),
+  };
 }
 
 /** dockerode has the checkpoint calls; its type definitions do not. */
@@ -391,9 +407,8 @@ export async function probeCriu(side: Side): Promise<{ ok: boolean; error?: stri
 }
 
 async function runCriuProbe(side: Side): Promise<void> {
-  const info = (await call(side, () => side.docker.info())) as { Architecture?: string; ExperimentalBuild?: boolean };
-  if (!info.ExperimentalBuild) throw new DockerError("EXPERIMENTAL_OFF", "experimental mode is off (checkpoint is an experimental API)", side.host.name);
-  if (info.Architecture && info.Architecture !== "x86_64") throw new DockerError("DOCKER", `the CRIU probe runs on x86_64 only (host is ${info.Architecture})`, side.host.name);
+  if (!side.experimental) throw new DockerError("EXPERIMENTAL_OFF", "experimental mode is off (checkpoint is an experimental API)", side.host.name);
+  if (side.architecture && side.architecture !== "x86_64") throw new DockerError("DOCKER", `the CRIU probe runs on x86_64 only (host is ${side.architecture})`, side.host.name);
   if (!(await imageId(side, PROBE_IMAGE))) {
     const [repo, tag] = PROBE_IMAGE.split(":") as [string, string];
     const res = (await call(side, () => side.docker.importImage(probeRootfsTar(), { repo, tag, changes: ['ENTRYPOINT ["/pause"]'] }))) as unknown as Readable;

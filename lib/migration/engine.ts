@@ -106,8 +106,7 @@ export class MigrationEngine {
   private async context(migration: Migration, options: MigrationOptions): Promise<BatchCtx> {
     const targetHost = await db.host.findUniqueOrThrow({ where: { id: migration.targetHostId } });
     const target = await ops.openSide(toSide(targetHost));
-    const info = (await ops.call(target, () => target.docker.info())) as { MemTotal?: number };
-    const ledger = new CapacityLedger(hostBudget(targetHost, Number(info.MemTotal ?? 0)), await targetUsage(target));
+    const ledger = new CapacityLedger(hostBudget(targetHost, target.memTotal), await targetUsage(target));
     const hosts = new Map((await db.host.findMany()).map((h) => [h.id, h]));
     const hostSlots = new Map<string, Semaphore>();
     for (const h of hosts.values()) hostSlots.set(h.id, new Semaphore(h.maxConcurrency ?? options.concurrency));

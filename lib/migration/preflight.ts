@@ -110,8 +110,7 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
     return finish();
   }
   const tgtCriu = await probeCriu(tgt);
-  const tgtInfo = (await call(tgt, () => tgt.docker.info())) as { MemTotal?: number };
-  const memTotal = Number(tgtInfo.MemTotal ?? 0);
+  const memTotal = tgt.memTotal;
   const budget = hostBudget(targetHost, memTotal);
   const used = await targetUsage(tgt);
   const target = { id: targetHost.id, name: targetHost.name, budgetBytes: budget, usedBytes: used, memTotal, concurrency: targetHost.maxConcurrency ?? options.concurrency };
