@@ -3,17 +3,32 @@
 # on one Debian 12 machine, plus the counter test image. Idempotent: pieces already in place are
 # detected and reused, so a second run takes seconds.
 #
-#   scripts/lab.sh up [--containers N]   install what is missing, start both daemons, self-test
+#   scripts/lab.sh up [--containers N] [--no-servers] [--no-self-test]
+#                                        install what is missing, start both daemons, build the
+#                                        counter and server images, self-test
 #   scripts/lab.sh down                  remove lab containers, stop the daemons this script started
-#   scripts/lab.sh status                print what is running
+#   scripts/lab.sh status                print what is running and the CRIU each host uses
+#   scripts/lab.sh criu <a|b> <4.1.1|4.2.1|default>
+#                                        point one host's checkpoints/restores at a CRIU version
 #
 # Every step prints what it does; any failure exits non-zero with its cause.
 set -Eeuo pipefail
 
 readonly LAB_DIR=/var/lib/ferry-lab            # our state: image rootfs, pids, logs
 readonly RUN_DIR=/run/ferry-lab
-readonly CRIU_PREFIX=/opt/criu4
+readonly LAB_ETC=/etc/ferry-lab                # daemon-b.json, criu-version-<host>
+# Bump when the running daemons must be restarted with a new environment (see start_daemon).
+readonly LAB_VERSION=2
+# CRIU: every version listed is unpacked into /opt/criu-<version>. The wrapper runs the default
+# unless a host is pointed at another one (scripts/lab.sh criu <a|b> <version>).
+readonly CRIU_VERSIONS=(4.1.1 4.2.1)
+readonly CRIU_DEFAULT_VERSION=4.2.1
+declare -rA CRIU_SUITES=([4.1.1]="trixie" [4.2.1]="forky sid")  # the first suite that has it wins
+declare -rA CRIU_LIBNET=([4.1.1]=libnet1 [4.2.1]=libnet9)        # libnet's soname changed in forky
+readonly CRIU_LEGACY_PREFIX=/opt/criu4         # where lab.sh kept 4.1.1 before there were two
 readonly CRIU_WRAPPER=/usr/local/sbin/criu
+readonly CRIU_CONFIG=/etc/criu/runc.conf       # runc hands it to criu on every checkpoint/restore
+readonly CRIU_PRLIMIT_SHIM=/usr/local/lib/ferry-lab/criu-prlimit.so  # see install_prlimit_shim
 readonly SOCK_A=/var/run/docker.sock
 readonly SOCK_B=/run/ferry-lab-b.sock
 # Host B's data-root must NOT start with /var/lib/docker: dockerd then does not make it a shared
@@ -23,9 +38,10 @@ readonly EXEC_ROOT_B=/run/ferry-lab-b
 readonly IMAGE=ferry/counter:lab
 readonly LABEL=ferry.lab=1
 readonly COUNTER_SCRIPT='i=1; while true; do echo $i; i=$((i+1)); sleep 1; done'
+# criu and every library it loads, from the newer suite (its glibc above all), plus CRIU_LIBNET.
 readonly CRIU_PACKAGES=(criu libcompel1 libc6 libbsd0 libmd0 libgnutls30t64 libp11-kit0 libidn2-0
   libunistring5 libtasn1-6 libnettle8t64 libhogweed6t64 libgmp10 libnftables1 libmnl0 libnftnl11
-  libxtables12 libjansson4 libffi8 libprotobuf-c1 libnl-3-200 libnet1 libuuid1)
+  libxtables12 libjansson4 libffi8 libprotobuf-c1 libnl-3-200 libuuid1)
 
 log() { printf '[lab] %s\n' "$*"; }
 die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -40,6 +56,8 @@ require_root() { [[ $(id -u) -eq 0 ]] || die "the lab needs root (it installs pa
 # Packages from Debian bookworm (never a newer suite: that would upgrade libc6)
 install_packages() {
   local want=(docker.io jq curl busybox-static chromium fonts-dejavu-core ca-certificates iproute2)
+  # A C compiler for criu's prlimit shim, only where it is needed and no compiler is there.
+  needs_prlimit_shim && ! command -v cc >/dev/null && want+=(tcc libc6-dev)
   local missing=()
   for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -60,83 +78,313 @@ install_packages() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# CRIU 4.1.1 from Debian trixie, unpacked (not installed) into its own prefix, run through the
-# prefix's own loader. bookworm's criu 3.17 cannot checkpoint on this kernel (vDSO bounds).
-criu_works() { [[ -x $CRIU_WRAPPER ]] && "$CRIU_WRAPPER" check 2>&1 | grep -q 'Looks good'; }
+# CRIU, unpacked (not installed) from newer Debian suites into one prefix per version, each run
+# through its prefix's own loader: criu 4.x needs a newer glibc than bookworm's. bookworm's criu
+# 3.17 cannot checkpoint on this kernel (vDSO bounds); 4.1.1 cannot dump any process holding an
+# IPv4/IPv6 socket on Linux >= 6.16 ("Can't get 1:16 opt", CRIU issue #2705); 4.2.1 can. 4.1.1
+# stays so that one host can be pointed back at it to test a mixed fleet.
+criu_prefix() { echo "/opt/criu-$1"; }
+criu_unpacked_version() { # prefix -> its criu's version, empty if it has no working criu
+  [[ -x $1/usr/sbin/criu ]] || return 0
+  "$1/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" --library-path "$1/usr/lib/x86_64-linux-gnu" \
+    "$1/usr/sbin/criu" --version 2>/dev/null | awk '/^Version:/ {print $2}' || true
+}
 
 install_criu() {
-  if [[ -x $CRIU_PREFIX/usr/sbin/criu ]]; then
-    log "criu 4.1.1 already unpacked in $CRIU_PREFIX"
-  else
-    download_criu
+  local v
+  # Labs set up before there were two versions have 4.1.1 in /opt/criu4: reuse it, do not download.
+  if [[ ! -e $(criu_prefix 4.1.1) && -d $CRIU_LEGACY_PREFIX ]] \
+    && [[ $(criu_unpacked_version "$CRIU_LEGACY_PREFIX") == 4.1.1 ]]; then
+    log "moving CRIU 4.1.1 from $CRIU_LEGACY_PREFIX to $(criu_prefix 4.1.1)"
+    mv "$CRIU_LEGACY_PREFIX" "$(criu_prefix 4.1.1)"
   fi
+  for v in "${CRIU_VERSIONS[@]}"; do
+    if [[ $(criu_unpacked_version "$(criu_prefix "$v")") == "$v" ]]; then
+      log "criu $v already unpacked in $(criu_prefix "$v")"
+    else
+      download_criu "$v"
+    fi
+  done
+  install_prlimit_shim
   write_criu_wrapper
   # bookworm's criu (if someone installed it) must not shadow ours for runc.
   if [[ -e /usr/sbin/criu && ! -L /usr/sbin/criu ]] && ! dpkg-divert --list /usr/sbin/criu | grep -q .; then
     dpkg-divert --local --rename --add /usr/sbin/criu >/dev/null
     ln -sf "$CRIU_WRAPPER" /usr/sbin/criu
   fi
-  criu_works || die "criu check failed: $("$CRIU_WRAPPER" check 2>&1 | tail -3)"
-  log "criu ready: $("$CRIU_WRAPPER" --version | head -1)"
+  for v in "${CRIU_VERSIONS[@]}"; do
+    FERRY_CRIU_VERSION=$v "$CRIU_WRAPPER" check 2>&1 | grep -q 'Looks good' \
+      || die "criu $v: 'criu check' failed: $(FERRY_CRIU_VERSION=$v "$CRIU_WRAPPER" check 2>&1 | tail -3)"
+  done
+  log "criu ready: ${CRIU_VERSIONS[*]} behind $CRIU_WRAPPER (default $CRIU_DEFAULT_VERSION)"
+  write_criu_config
 }
 
-download_criu() {
-  log "unpacking CRIU 4.1.1 from Debian trixie into $CRIU_PREFIX"
+download_criu() { # version
+  local v=$1 p; p=$(criu_prefix "$v")
   local base
   # The same Debian mirror the system's apt already uses (so no host is named here).
   base=$(apt-cache policy | awk '/ bookworm\/main amd64 Packages/ {print $2; exit}')
   [[ -n $base ]] || die "cannot find the Debian mirror in apt's configuration (apt-cache policy)"
-  local d=$LAB_DIR/apt-trixie
-  rm -rf "$d"; mkdir -p "$d/etc/sources.list.d" "$d/etc/preferences.d" "$d/lists/partial" \
-    "$d/cache/archives/partial" "$d/debs"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $base trixie main" >"$d/etc/sources.list"
-  : >"$d/status"
+  # A private apt configuration (own sources, lists, empty status, own cache): the newer suite is
+  # never enabled for the system's apt, which would upgrade libc6 and much else.
+  local d=$LAB_DIR/apt-criu-$v suite found=''
   local opts=(-o "Dir::Etc::sourcelist=$d/etc/sources.list" -o "Dir::Etc::sourceparts=$d/etc/sources.list.d"
     -o "Dir::Etc::preferencesparts=$d/etc/preferences.d" -o "Dir::State::lists=$d/lists"
     -o "Dir::State::status=$d/status" -o "Dir::Cache=$d/cache" -o "APT::Architecture=amd64"
     -o "APT::Sandbox::User=root")
-  apt-get "${opts[@]}" update -qq || die "apt-get update for trixie failed"
-  (cd "$d/debs" && apt-get "${opts[@]}" download "${CRIU_PACKAGES[@]}" >/dev/null) \
-    || die "downloading CRIU packages from trixie failed"
-  rm -rf "$CRIU_PREFIX.tmp"; mkdir -p "$CRIU_PREFIX.tmp"
-  for f in "$d"/debs/*.deb; do dpkg -x "$f" "$CRIU_PREFIX.tmp"; done
-  rm -rf "$CRIU_PREFIX"; mv "$CRIU_PREFIX.tmp" "$CRIU_PREFIX"
+  for suite in ${CRIU_SUITES[$v]}; do
+    rm -rf "$d"; mkdir -p "$d/etc/sources.list.d" "$d/etc/preferences.d" "$d/lists/partial" \
+      "$d/cache/archives/partial" "$d/debs"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $base $suite main" >"$d/etc/sources.list"
+    : >"$d/status"
+    log "criu $v: reading Debian $suite's package list (private apt configuration)"
+    apt-get "${opts[@]}" update -qq || die "apt-get update for Debian $suite failed"
+    local cand; cand=$(apt-cache "${opts[@]}" policy criu | awk '/Candidate:/ {print $2}')
+    [[ $cand == "$v"-* ]] && { found=$suite; break; }
+    log "criu $v: Debian $suite has criu ${cand:-none}"
+  done
+  [[ -n $found ]] || die "criu $v: not in Debian ${CRIU_SUITES[$v]} any more; update CRIU_VERSIONS/CRIU_SUITES in $0"
+  local pkgs=("${CRIU_PACKAGES[@]}" "${CRIU_LIBNET[$v]}")
+  log "criu $v: unpacking ${#pkgs[@]} packages from Debian $found into $p"
+  (cd "$d/debs" && apt-get "${opts[@]}" download "${pkgs[@]}" >/dev/null) \
+    || die "downloading CRIU packages from Debian $found failed: ${pkgs[*]}"
+  rm -rf "$p.tmp"; mkdir -p "$p.tmp"
+  local f
+  for f in "$d"/debs/*.deb; do dpkg -x "$f" "$p.tmp"; done
+  # Every library criu loads must come from the prefix (its glibc), none from the system.
+  local lib=$p.tmp/usr/lib/x86_64-linux-gnu listing outside
+  listing=$("$lib/ld-linux-x86-64.so.2" --library-path "$lib" --list "$p.tmp/usr/sbin/criu" 2>&1) \
+    || die "criu $v: the prefix's loader cannot load criu: $listing"
+  outside=$(awk -v pre="$p.tmp/" '/=>/ && index($3, pre) != 1 {print $1 " => " $3}' <<<"$listing")
+  [[ -z $outside ]] || die "criu $v: libraries not found in the prefix (add their packages to CRIU_PACKAGES): $outside"
+  rm -rf "$p"; mv "$p.tmp" "$p"
   rm -rf "$d"
+}
+
+# Where root lacks CAP_SYS_RESOURCE (this project's sandboxed machines: CapEff 000001fffeffffff),
+# criu cannot dump any process running under another uid than root (postgres, nginx's workers,
+# redis): it reads each task's resource limits with prlimit64(pid, ...), which the kernel then
+# refuses with EPERM ("Can't get rlimit 0: Operation not permitted"). The same values are in
+# /proc/<pid>/limits, readable by anyone; this shim, preloaded into criu only (never into what criu
+# starts or restores), answers such a failed read from there. Machines whose root has the
+# capability do not get it.
+needs_prlimit_shim() { # CAP_SYS_RESOURCE is capability 24
+  local eff; eff=$(awk '/^CapEff:/ {print $2}' /proc/self/status)
+  (( ((16#$eff) >> 24 & 1) == 0 ))
+}
+
+install_prlimit_shim() {
+  if ! needs_prlimit_shim; then
+    rm -f "$CRIU_PRLIMIT_SHIM"
+    return
+  fi
+  local src=$LAB_DIR/criu-prlimit.c
+  mkdir -p "$LAB_DIR" "$(dirname "$CRIU_PRLIMIT_SHIM")"
+  cat >"$src.new" <<'EOF'
+/*
+ * Ferry lab: lets criu read the resource limits of a task that runs under another uid on
+ * machines whose root lacks CAP_SYS_RESOURCE. prlimit64(pid, res, NULL, &old) on such a task
+ * fails with EPERM there; /proc/<pid>/limits holds the same values and is readable by anyone.
+ * Preloaded into criu only (ld.so --preload in /usr/local/sbin/criu). Written by scripts/lab.sh.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+static int parse_limit(const char *s, uint64_t *v) {
+  char *end;
+  if (strcmp(s, "unlimited") == 0) { *v = UINT64_MAX; return 0; }
+  errno = 0;
+  *v = strtoull(s, &end, 10);
+  return (errno || end == s || *end) ? -1 : 0;
+}
+
+/* Line res + 1 of /proc/<pid>/limits: a 26-character name, then the soft and hard limits. */
+static int limits_from_proc(long pid, long res, uint64_t out[2]) {
+  char path[64], line[256], soft[64], hard[64];
+  long n = 0; /* lines read: the header, then one line per resource from 0 */
+  FILE *f;
+  snprintf(path, sizeof path, "/proc/%ld/limits", pid);
+  if (!(f = fopen(path, "re"))) return -1;
+  while (n < res + 2 && fgets(line, sizeof line, f)) n++;
+  fclose(f);
+  if (n != res + 2 || strlen(line) < 27 || sscanf(line + 26, "%63s %63s", soft, hard) != 2) return -1;
+  return (parse_limit(soft, &out[0]) || parse_limit(hard, &out[1])) ? -1 : 0;
+}
+
+/* criu calls syscall(__NR_prlimit64, pid, res, NULL, &lim); everything else passes through. */
+long syscall(long n, ...) {
+  static long (*real)(long, ...);
+  long a[6];
+  va_list ap;
+  va_start(ap, n);
+  for (int i = 0; i < 6; i++) a[i] = va_arg(ap, long);
+  va_end(ap);
+  if (!real) real = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
+  long r = real(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+  if (r == -1 && errno == EPERM && n == SYS_prlimit64 && a[0] > 0 && a[2] == 0 && a[3] != 0) {
+    uint64_t lim[2];
+    if (limits_from_proc(a[0], a[1], lim) == 0) { memcpy((void *)a[3], lim, sizeof lim); return 0; }
+    errno = EPERM;
+  }
+  return r;
+}
+EOF
+  if [[ -s $CRIU_PRLIMIT_SHIM ]] && cmp -s "$src.new" "$src"; then
+    rm -f "$src.new"; log "criu prlimit shim present ($CRIU_PRLIMIT_SHIM): root here lacks CAP_SYS_RESOURCE"
+    return
+  fi
+  mv "$src.new" "$src"
+  local cc=cc; command -v cc >/dev/null || cc=tcc
+  command -v "$cc" >/dev/null || die "no C compiler for the criu prlimit shim (apt-get install tcc libc6-dev)"
+  log "root here lacks CAP_SYS_RESOURCE: building criu's prlimit shim with $cc into $CRIU_PRLIMIT_SHIM"
+  "$cc" -shared -fPIC -O2 -o "$CRIU_PRLIMIT_SHIM.tmp" "$src" \
+    || die "compiling $src with $cc failed"
+  mv "$CRIU_PRLIMIT_SHIM.tmp" "$CRIU_PRLIMIT_SHIM"
 }
 
 write_criu_wrapper() {
   mkdir -p "$(dirname "$CRIU_WRAPPER")"
+  local alternatives; alternatives=$(IFS='|'; echo "${CRIU_VERSIONS[*]}")
+  local preload='' preload_note=''
+  if [[ -s $CRIU_PRLIMIT_SHIM ]]; then
+    preload=" --preload $CRIU_PRLIMIT_SHIM"
+    preload_note="
+# --preload: root here lacks CAP_SYS_RESOURCE, so criu could not read the resource limits of
+# tasks running under other uids; the shim answers from /proc/<pid>/limits (lab.sh,
+# install_prlimit_shim)."
+  fi
   cat >"$CRIU_WRAPPER.tmp" <<EOF
 #!/bin/sh
-# criu 4.1.1 (Debian trixie) through its own glibc; --library-path keeps programs it starts on the
-# system's libraries. Written by Ferry's scripts/lab.sh.
-P=$CRIU_PREFIX
+# Ferry lab's criu, written by Ferry's scripts/lab.sh. Each CRIU version is unpacked from Debian
+# into /opt/criu-<version> with its own glibc and runs through that prefix's loader
+# (--library-path, not LD_LIBRARY_PATH, so programs criu starts keep the system's libraries).
+#
+# Version: \$FERRY_CRIU_VERSION if set (manual runs), else the content of
+# $LAB_ETC/criu-version-\$FERRY_LAB_HOST if it exists, else $CRIU_DEFAULT_VERSION. lab.sh starts each
+# dockerd with FERRY_LAB_HOST=a or b; the variable reaches criu through containerd, the runc shim
+# and runc, so 'scripts/lab.sh criu b 4.1.1' switches host B alone without restarting its daemon.
+V=\${FERRY_CRIU_VERSION:-}
+case \${FERRY_LAB_HOST:-} in
+  a|b) if [ -z "\$V" ] && [ -s "$LAB_ETC/criu-version-\$FERRY_LAB_HOST" ]; then
+         read -r V <"$LAB_ETC/criu-version-\$FERRY_LAB_HOST" || true
+       fi ;;
+esac
+case \${V:-default} in
+  default) V=$CRIU_DEFAULT_VERSION ;;
+  $alternatives) ;;
+  *) echo "criu (Ferry lab wrapper): unknown CRIU version '\$V'; have ${CRIU_VERSIONS[*]}" >&2; exit 1 ;;
+esac
+P=/opt/criu-\$V
 # 130 = FI_NO_BREAKPOINTS: in virtual machines whose hardware debug registers never fire (seen on
 # AMD guests), the parasite's exit breakpoint never traps and every dump hangs forever. Without
 # breakpoints CRIU steps the parasite out by syscall tracing: microseconds slower, never stuck.
-export CRIU_FAULT=130
-exec "\$P/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" --library-path "\$P/usr/lib/x86_64-linux-gnu" --argv0 criu "\$P/usr/sbin/criu" "\$@"
+export CRIU_FAULT=130$preload_note
+exec "\$P/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"$preload --library-path "\$P/usr/lib/x86_64-linux-gnu" --argv0 criu "\$P/usr/sbin/criu" "\$@"
 EOF
   chmod 755 "$CRIU_WRAPPER.tmp"; mv "$CRIU_WRAPPER.tmp" "$CRIU_WRAPPER"
+}
+
+# The CRIU version the wrapper picks for a lab host ("4.2.1 (default)" or "4.1.1 (set in ...)").
+criu_version_for() { # a|b
+  local v; v=$(env -u FERRY_CRIU_VERSION FERRY_LAB_HOST=$1 "$CRIU_WRAPPER" --version 2>/dev/null | awk '/^Version:/ {print $2}')
+  if [[ -s $LAB_ETC/criu-version-$1 ]]; then echo "${v:-?} (set in $LAB_ETC/criu-version-$1)"
+  else echo "${v:-?} (default)"; fi
+}
+
+# /etc/criu/runc.conf: runc passes it to criu on every checkpoint and restore (unless a container
+# carries the org.criu.config annotation); its options override runc's own. Only what real server
+# containers were seen to need (docs/criu-config.md has each failure without it). Lines after the
+# "local" marker are the machine's own (e.g. "log-file /tmp/criu.log" while debugging) and are kept.
+readonly CRIU_CONFIG_LOCAL_MARK='# --- local additions below this line are kept by scripts/lab.sh ---'
+write_criu_config() {
+  local local_part=''
+  [[ -f $CRIU_CONFIG ]] && local_part=$(awk -v m="$CRIU_CONFIG_LOCAL_MARK" 'kept {print} $0 == m {kept = 1}' "$CRIU_CONFIG")
+  mkdir -p "$(dirname "$CRIU_CONFIG")"
+  cat >"$CRIU_CONFIG.tmp" <<EOF
+# CRIU options for every checkpoint and restore that runc makes. Written by Ferry's scripts/lab.sh;
+# the reasons, and the error each prevents, are in docs/criu-config.md.
+
+# A container whose processes hold an established TCP connection (a client connected to its
+# server, a database session over 127.0.0.1, nginx keep-alive) otherwise fails to dump:
+# "inet: Connected TCP socket, consider using --tcp-established option."
+# Needed on restore too, to put the connections back.
+tcp-established
+
+# A server under load has connections the kernel accepted that the process has not yet taken
+# with accept(); without this the dump fails: "inet: In-flight connection (l) for <inode>".
+# With it those not-yet-accepted connections are dropped (their clients see a reset).
+skip-in-flight
+
+$CRIU_CONFIG_LOCAL_MARK
+${local_part}
+EOF
+  if cmp -s "$CRIU_CONFIG.tmp" "$CRIU_CONFIG"; then
+    rm -f "$CRIU_CONFIG.tmp"; log "criu options for runc in $CRIU_CONFIG: tcp-established, skip-in-flight"
+  else
+    mv "$CRIU_CONFIG.tmp" "$CRIU_CONFIG"; log "wrote $CRIU_CONFIG: tcp-established, skip-in-flight"
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------
 # Two daemons
 daemon_up() { docker -H "unix://$1" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+daemon_pid() { # config -> pid of the dockerd running with it (from its pidfile), empty if none
+  local pidfile pid
+  pidfile=$(jq -r '.pidfile // "/var/run/docker.pid"' "$1" 2>/dev/null) || pidfile=/var/run/docker.pid
+  pid=$(cat "$pidfile" 2>/dev/null) || true
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && echo "$pid" || true
+}
+# The environment lab.sh gives each dockerd. FERRY_LAB_HOST tells the criu wrapper which host
+# called it (it reaches criu through containerd, the shim and runc; see docs/lab.md);
+# FERRY_LAB_VERSION tells a later lab.sh whether this daemon was started the current way.
+daemon_env_ok() { # pid host-letter
+  local env; env=$(tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null) || return 1
+  grep -qx "FERRY_LAB_HOST=$2" <<<"$env" && grep -qx "FERRY_LAB_VERSION=$LAB_VERSION" <<<"$env"
+}
+
+stop_dockerd() { # pid what: TERM, wait (dockerd first stops its containers), then KILL
+  local pid=$1 what=$2
+  # Only a live dockerd: a stale pid file may name a pid that now belongs to something else.
+  [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == dockerd ]] || return 0
+  kill "$pid"
+  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; log "killed $what (pid $pid) after 60 s"; else log "stopped $what (pid $pid)"; fi
+}
 
 start_daemon() { # name sock config
-  local name=$1 sock=$2 config=$3
+  local name=$1 sock=$2 config=$3 host=${1,,}
   if daemon_up "$sock"; then
     [[ $(docker -H "unix://$sock" info --format '{{.ExperimentalBuild}}') == true ]] \
       || die "a docker daemon already listens on $sock without experimental mode; stop it or enable \"experimental\": true"
-    log "host $name: daemon already running on unix://$sock"
-    return
+    local pid; pid=$(daemon_pid "$config")
+    if [[ -n $pid ]] && daemon_env_ok "$pid" "$host"; then
+      log "host $name: daemon already running on unix://$sock (pid $pid)"
+      return
+    fi
+    if [[ -z $pid || $pid != "$(cat "$RUN_DIR/dockerd-$name.pid" 2>/dev/null)" ]]; then
+      # Not ours: leave it alone. Its criu is the wrapper's default; 'lab.sh criu' cannot switch it.
+      log "host $name: WARNING: the daemon on unix://$sock was not started by lab.sh (no FERRY_LAB_HOST); using it as it is"
+      return
+    fi
+    # Started by an older lab.sh, without FERRY_LAB_HOST: restart it once with the current environment.
+    log "host $name: restarting dockerd (pid $pid): it runs without FERRY_LAB_HOST=$host/FERRY_LAB_VERSION=$LAB_VERSION;" \
+      "its $(docker -H "unix://$sock" ps -q | wc -l) running containers stop"
+    stop_dockerd "$pid" "host $name dockerd"
+    for _ in $(seq 1 20); do daemon_up "$sock" || break; sleep 0.5; done
   fi
   mkdir -p "$RUN_DIR" "$LAB_DIR/logs"
   log "host $name: starting dockerd ($config)"
   # /usr/local/sbin first: runc finds our criu wrapper on the PATH dockerd passes on.
-  PATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin setsid /usr/sbin/dockerd --config-file "$config" \
-    >>"$LAB_DIR/logs/dockerd-$name.log" 2>&1 </dev/null &
+  PATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin FERRY_LAB_HOST=$host FERRY_LAB_VERSION=$LAB_VERSION \
+    setsid /usr/sbin/dockerd --config-file "$config" >>"$LAB_DIR/logs/dockerd-$name.log" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/dockerd-$name.pid"
   local i
   for i in $(seq 1 60); do
@@ -149,7 +397,7 @@ start_daemon() { # name sock config
 }
 
 start_daemons() {
-  mkdir -p /etc/docker /etc/ferry-lab "$DATA_ROOT_B" "$EXEC_ROOT_B"
+  mkdir -p /etc/docker "$LAB_ETC" "$DATA_ROOT_B" "$EXEC_ROOT_B"
   local common='"experimental":true,"bridge":"none","iptables":false,"ip6tables":false,"ip-forward":false,"ip-masq":false'
   if [[ ! -s /etc/docker/daemon.json ]]; then
     echo "{$common}" >/etc/docker/daemon.json
@@ -157,9 +405,9 @@ start_daemons() {
     die "/etc/docker/daemon.json exists without \"experimental\": true; checkpoint needs it"
   fi
   echo "{$common,\"data-root\":\"$DATA_ROOT_B\",\"exec-root\":\"$EXEC_ROOT_B\",\"pidfile\":\"/run/ferry-lab-b.pid\",\"hosts\":[\"unix://$SOCK_B\"]}" \
-    >/etc/ferry-lab/daemon-b.json
+    >"$LAB_ETC/daemon-b.json"
   start_daemon A "$SOCK_A" /etc/docker/daemon.json
-  start_daemon B "$SOCK_B" /etc/ferry-lab/daemon-b.json
+  start_daemon B "$SOCK_B" "$LAB_ETC/daemon-b.json"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -187,26 +435,293 @@ build_image() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Real server images built from Debian bookworm's own packages (no registry is reachable): each
+# rootfs is a server package and its dependency closure unpacked with dpkg -x, plus
+# busybox-static for a shell and small tools (wget, nc, sleep ...), then docker import. Built on
+# host A only, never loaded on B: moving one of them must also copy a real multi-megabyte image.
+readonly SERVER_IMAGES=(ferry/redis:lab ferry/nginx:lab ferry/postgres:lab)
+readonly DEB_CACHE=$LAB_DIR/debs               # downloaded .debs, kept so that rebuilds are fast
+# Dependencies left out of the server images, with everything only they pull in. They serve
+# package maintainer scripts and system integration (users, debconf, init scripts, the perl
+# wrappers around pg_ctl and psql), never the servers. locales: the servers run in the C locale
+# (initdb --no-locale). libllvm14 (110 MB): only postgres's JIT, which the image turns off.
+readonly DEB_SKIP=(adduser passwd debconf cdebconf dpkg tar install-info init-system-helpers lsb-base
+  sysvinit-utils usrmerge usr-is-merged ucf ssl-cert perl perl-base locales locales-all iproute2 libllvm14)
+# Users of the images; Debian creates them in maintainer scripts, which dpkg -x does not run.
+readonly SERVER_PASSWD='root:x:0:0:root:/root:/bin/sh
+www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin
+postgres:x:101:101:PostgreSQL administrator:/var/lib/postgresql:/bin/sh
+redis:x:102:102:redis:/var/lib/redis:/usr/sbin/nologin
+nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin'
+readonly SERVER_GROUP='root:x:0:
+www-data:x:33:
+postgres:x:101:
+redis:x:102:
+nogroup:x:65534:'
+readonly SERVER_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# apt-cache depends of a batch of packages -> the dependencies apt would pick that are not yet
+# known: for "a | b" the first alternative, for a virtual package its first provider, nothing
+# when a known package already satisfies the dependency. (apt-cache depends --recurse would list
+# every alternative: for postgres both locales and the 220 MB locales-all.)
+# shellcheck disable=SC2016
+readonly DEPS_AWK='
+BEGIN { n = split(known, k, "\n"); for (i = 1; i <= n; i++) have[k[i]] = 1 }
+function norm(s) { sub(/:(any|amd64)$/, "", s); return s }
+function flush(   i, j, c, m, pick) {
+  for (i = 1; i <= ng; i++) { c = split(opt[i], m, " "); for (j = 1; j <= c; j++) if (m[j] in have) { ng = 0; return } }
+  pick = ""
+  for (i = 1; i <= ng && pick == ""; i++) { c = split(opt[i], m, " "); if (c) pick = m[1] }
+  if (pick != "") { have[pick] = 1; print pick }
+  ng = 0
+}
+/^[^ ]/ { flush(); open = 0; next }
+/^ [ |](Pre)?Depends: / {
+  if (!open) flush()
+  open = ($0 ~ /^ \|/); name = $2; ng++
+  if (name ~ /^</) { virt = 1; opt[ng] = "" } else { virt = 0; opt[ng] = norm(name) }
+  next
+}
+/^    [^ ]/ { if (virt) opt[ng] = opt[ng] " " norm($1); next }
+/^  / { if (!open) flush(); virt = 0 }
+END { flush() }'
+
+deb_closure() { # packages... -> those packages and their dependency closure minus DEB_SKIP, one a line
+  local -A have=() skip=()
+  local p todo=("$@") next=()
+  for p in "${DEB_SKIP[@]}"; do skip[$p]=1; done
+  for p in "$@"; do have[$p]=1; done
+  while ((${#todo[@]})); do
+    next=()
+    mapfile -t next < <(apt-cache depends --no-recommends --no-suggests --no-conflicts --no-breaks \
+      --no-replaces --no-enhances "${todo[@]}" \
+      | awk -v known="$(printf '%s\n' "${!have[@]}" "${!skip[@]}")" "$DEPS_AWK")
+    todo=()
+    for p in "${next[@]}"; do
+      [[ -n ${have[$p]:-} || -n ${skip[$p]:-} ]] && continue
+      have[$p]=1; todo+=("$p")
+    done
+  done
+  printf '%s\n' "${!have[@]}" | sort
+}
+
+fetch_debs() { # packages... -> paths of their .deb files in DEB_CACHE, downloading what is missing
+  mkdir -p "$DEB_CACHE"
+  local uris
+  # Names of the candidate versions' files (apt-get download saves them under the same names).
+  if ! uris=$(apt-get download --print-uris "$@" 2>&1); then
+    log "apt's package lists are missing or stale; apt-get update" >&2
+    apt-get update -qq >&2 || die "apt-get update failed"
+    uris=$(apt-get download --print-uris "$@" 2>&1) || die "apt-get download --print-uris: $(tail -3 <<<"$uris")"
+  fi
+  local files=() missing=() f
+  mapfile -t files < <(awk '/^\x27/ {print $2}' <<<"$uris")  # lines: 'URI' file size hash
+  ((${#files[@]} == $#)) || die "apt found ${#files[@]} of $# packages: $(tr '\n' ' ' <<<"$uris" | cut -c1-300)"
+  for f in "${files[@]}"; do [[ -s $DEB_CACHE/$f ]] || missing+=("${f%%_*}"); done
+  if ((${#missing[@]})); then
+    log "downloading ${#missing[@]} packages from Debian bookworm into $DEB_CACHE" >&2
+    (cd "$DEB_CACHE" && apt-get download "${missing[@]}" >/dev/null 2>&1) \
+      || die "apt-get download failed for some of: ${missing[*]}"
+  fi
+  for f in "${files[@]}"; do
+    [[ -s $DEB_CACHE/$f ]] || die "$DEB_CACHE/$f is missing after apt-get download"
+    echo "$DEB_CACHE/$f"
+  done
+}
+
+make_rootfs() { # dir packages...: the packages' closure unpacked, busybox, users, ld.so.cache
+  local root=$1; shift
+  local pkgs debs f a
+  mapfile -t pkgs < <(deb_closure "$@" busybox-static)
+  mapfile -t debs < <(fetch_debs "${pkgs[@]}")
+  ((${#debs[@]} == ${#pkgs[@]})) || die "could not fetch the packages for $*"
+  log "unpacking ${#debs[@]} packages ($(du -cb "${debs[@]}" | awk 'END {printf "%.0f MB", $1/1048576}')) into $root"
+  rm -rf "$root"; mkdir -p "$root"
+  for f in "${debs[@]}"; do dpkg -x "$f" "$root"; done
+  # Not merged-/usr: bookworm's packages still ship /bin, /lib and /usr/bin, /usr/lib side by side.
+  for a in $("$root/bin/busybox" --list); do
+    [[ -e $root/bin/$a || -e $root/usr/bin/$a || -e $root/sbin/$a || -e $root/usr/sbin/$a ]] || ln -s busybox "$root/bin/$a"
+  done
+  mkdir -p "$root"/{etc,tmp,var/tmp,run,root,proc,sys,dev}
+  chmod 1777 "$root/tmp" "$root/var/tmp"
+  [[ -e $root/var/run ]] || ln -s /run "$root/var/run"
+  echo "$SERVER_PASSWD" >"$root/etc/passwd"
+  echo "$SERVER_GROUP" >"$root/etc/group"
+  printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files\n' >"$root/etc/nsswitch.conf"
+  printf '127.0.0.1 localhost\n' >"$root/etc/hosts"
+  # libc6 puts libraries in /lib/x86_64-linux-gnu, the rest in /usr/lib/x86_64-linux-gnu: a
+  # cache for the loader, as the libc-bin trigger would have made.
+  echo 'include /etc/ld.so.conf.d/*.conf' >"$root/etc/ld.so.conf"
+  ldconfig -r "$root" || die "ldconfig for $root failed"
+}
+
+import_rootfs() { # dir image --change...: tar the rootfs into an image on host A
+  local root=$1 image=$2; shift 2
+  local changes=() c
+  for c in "$@"; do changes+=(--change "$c"); done
+  tar --numeric-owner -C "$root" -cf - . | dk_a import "${changes[@]}" - "$image" >/dev/null \
+    || die "docker import of $image failed"
+}
+
+# Redis: data only in memory (no RDB snapshots, no AOF), TCP on 127.0.0.1:6379 and a unix socket.
+build_redis() {
+  local image=ferry/redis:lab root=$LAB_DIR/rootfs-redis
+  make_rootfs "$root" redis-server redis-tools
+  mkdir -p "$root/etc/redis" "$root/var/lib/redis" "$root/run/redis"
+  cat >"$root/etc/redis/redis.conf" <<'EOF'
+# Ferry lab: Debian's redis-server, data only in memory, nothing written to disk.
+bind 127.0.0.1
+port 6379
+protected-mode yes
+unixsocket /run/redis/redis.sock
+unixsocketperm 770
+daemonize no
+supervised no
+loglevel notice
+logfile ""
+save ""
+appendonly no
+dir /var/lib/redis
+EOF
+  chown 102:102 "$root/var/lib/redis" "$root/run/redis"
+  import_rootfs "$root" "$image" "ENV PATH=$SERVER_PATH" 'USER redis' 'WORKDIR /var/lib/redis' \
+    'ENTRYPOINT ["/usr/bin/redis-server"]' 'CMD ["/etc/redis/redis.conf"]' 'EXPOSE 6379' \
+    'LABEL org.opencontainers.image.title=ferry-redis'
+  rm -rf "$root"
+}
+
+# nginx: a master (root) and 2 workers (www-data) serving /srv/www on 127.0.0.1:8080, logs to
+# the container's stdout/stderr.
+build_nginx() {
+  local image=ferry/nginx:lab root=$LAB_DIR/rootfs-nginx
+  make_rootfs "$root" nginx
+  mkdir -p "$root/srv/www" "$root/var/log/nginx" "$root"/var/lib/nginx/{body,fastcgi,proxy,scgi,uwsgi}
+  chown 33:33 "$root"/var/lib/nginx/*
+  cat >"$root/etc/nginx/nginx.conf" <<'EOF'
+# Ferry lab: Debian's nginx serving /srv/www on 127.0.0.1:8080, logging to stdout/stderr.
+user www-data;
+worker_processes 2;
+daemon off;
+pid /run/nginx.pid;
+error_log stderr notice;
+events { worker_connections 512; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log /dev/stdout;
+  sendfile on;
+  server {
+    listen 127.0.0.1:8080 default_server;
+    root /srv/www;
+    index index.html;
+  }
+}
+EOF
+  cat >"$root/srv/www/index.html" <<'EOF'
+<!doctype html>
+<html><head><title>Ferry lab nginx</title></head>
+<body><h1>Ferry lab nginx</h1><p>Served by Debian's nginx inside ferry/nginx:lab.</p></body></html>
+EOF
+  # -e stderr: nginx opens its error log before it reads the configuration; without it, it
+  # creates /var/log/nginx/error.log first.
+  import_rootfs "$root" "$image" "ENV PATH=$SERVER_PATH" 'WORKDIR /srv/www' \
+    'ENTRYPOINT ["/usr/sbin/nginx","-e","stderr"]' 'EXPOSE 8080' \
+    'LABEL org.opencontainers.image.title=ferry-nginx'
+  rm -rf "$root"
+}
+
+# PostgreSQL 15: the cluster is made at image build (initdb in a container on host A, whose
+# filesystem is then exported into the image), so a container starts with nothing to create.
+# Trust authentication, TCP on 127.0.0.1:5432 and the unix socket in /run/postgresql, runs as
+# postgres, logs to stderr.
+build_postgres() {
+  local image=ferry/postgres:lab base=ferry/postgres:lab-base root=$LAB_DIR/rootfs-postgres
+  local bin=/usr/lib/postgresql/15/bin data=/var/lib/postgresql/data
+  make_rootfs "$root" postgresql-15 postgresql-client-15
+  # The JIT provider needs libllvm14, left out (DEB_SKIP); jit = off below.
+  rm -rf "$root"/usr/lib/postgresql/15/lib/llvmjit* "$root"/usr/lib/postgresql/15/lib/bitcode
+  mkdir -p "$root/run/postgresql" "$root/var/lib/postgresql"
+  chown 101:101 "$root/run/postgresql" "$root/var/lib/postgresql"; chmod 2775 "$root/run/postgresql"
+  import_rootfs "$root" "$base" "ENV PATH=$bin:$SERVER_PATH" 'USER postgres'
+  rm -rf "$root"
+  local name=ferry-lab-build-postgres-$$
+  dk_a rm -f "$name" >/dev/null 2>&1 || true
+  log "initdb in a container on host A"
+  dk_a run --name "$name" --network none --label "$LABEL" "$base" /bin/sh -c "
+    set -e
+    initdb -D $data --username=postgres --auth=trust --encoding=UTF8 --no-locale >/dev/null
+    cat >>$data/postgresql.conf <<'EOF'
+
+# Ferry lab
+listen_addresses = '127.0.0.1'
+port = 5432
+unix_socket_directories = '/run/postgresql'
+# stderr only: docker logs shows it, and no log file changes inside the container
+logging_collector = off
+# the image leaves out LLVM (postgres's JIT provider)
+jit = off
+EOF" >"$LAB_DIR/logs/build-postgres.log" 2>&1 \
+    || { dk_a rm -f "$name" >/dev/null; die "initdb for $image failed: $(tail -5 "$LAB_DIR/logs/build-postgres.log")"; }
+  # export | import rather than commit: one layer, and no untagged parent image left behind.
+  dk_a export "$name" | dk_a import --change "ENV PATH=$bin:$SERVER_PATH" --change "ENV PGDATA=$data" \
+    --change 'USER postgres' --change 'WORKDIR /var/lib/postgresql' --change "ENTRYPOINT [\"$bin/postgres\"]" \
+    --change 'EXPOSE 5432' --change 'LABEL org.opencontainers.image.title=ferry-postgres' - "$image" >/dev/null \
+    || { dk_a rm -f "$name" >/dev/null; die "docker export | import of $image failed"; }
+  dk_a rm -f "$name" >/dev/null
+  dk_a rmi "$base" >/dev/null
+}
+
+build_server_images() {
+  local image
+  for image in "${SERVER_IMAGES[@]}"; do
+    if dk_a image inspect "$image" >/dev/null 2>&1; then log "image $image present on host A"; continue; fi
+    local t=$SECONDS
+    log "building $image on host A from Debian bookworm packages"
+    case $image in
+      ferry/redis:lab) build_redis ;;
+      ferry/nginx:lab) build_nginx ;;
+      ferry/postgres:lab) build_postgres ;;
+    esac
+    log "built $image: $(dk_a image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}') in $((SECONDS - t)) s"
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
 # Self-test: checkpoint a counter on A, restore it on B, the counter must continue.
 last_number() { docker -H "unix://$1" logs "$2" 2>&1 | grep -E '^[0-9]+$' | tail -1; }
 first_number() { docker -H "unix://$1" logs "$2" 2>&1 | grep -E '^[0-9]+$' | head -1; }
 
+# CRIU's first real error from a failed checkpoint: its log stays in the container's task
+# directory while the container exists (docker itself only says "criu failed").
+criu_dump_error() { # exec-root container-id
+  grep -h 'Error (' "$1/containerd/daemon/io.containerd.runtime.v2.task/moby/$2/criu-dump.log" 2>/dev/null \
+    | grep -v -e RLIMIT_NOFILE -e 'Dumping FAILED' -e 'failed with -1' | head -2 | sed 's/^([0-9. ]*) //' | tr '\n' ' ' || true
+}
+
 self_test() {
   local name="ferry-lab-selftest-$$" cp="selftest"
   local dir="$LAB_DIR/selftest-cp"
-  log "self-test: checkpoint on A, restore on B"
+  log "self-test: checkpoint on A, restore on B (CRIU $(criu_version_for a | cut -d' ' -f1) on A, $(criu_version_for b | cut -d' ' -f1) on B)"
   dk_a rm -f "$name" >/dev/null 2>&1 || true
   dk_b rm -f "$name" >/dev/null 2>&1 || true
   rm -rf "$dir"; mkdir -p "$dir"
-  dk_a run -d --name "$name" --hostname "$name" --network none --label "$LABEL" "$IMAGE" >/dev/null
+  # As nobody, not root: real servers run under their own uids, and dumping those is what fails
+  # where root lacks CAP_SYS_RESOURCE without criu's prlimit shim.
+  dk_a run -d --name "$name" --hostname "$name" --user 65534:65534 --network none --label "$LABEL" "$IMAGE" >/dev/null
   sleep 3
-  dk_a checkpoint create --checkpoint-dir "$dir" "$name" "$cp" >/dev/null \
-    || die "self-test: checkpoint on host A failed (criu: $CRIU_WRAPPER check)"
+  if ! dk_a checkpoint create --checkpoint-dir "$dir" "$name" "$cp" >/dev/null; then
+    local cause; cause=$(criu_dump_error /var/run/docker "$(dk_a inspect -f '{{.Id}}' "$name")")
+    dk_a rm -f "$name" >/dev/null
+    die "self-test: checkpoint on host A failed: ${cause:-see the message from docker above}"
+  fi
   local last_a; last_a=$(last_number "$SOCK_A" "$name")
-  local id_b; id_b=$(dk_b create --name "$name" --hostname "$name" --network none --label "$LABEL" "$IMAGE")
+  local id_b; id_b=$(dk_b create --name "$name" --hostname "$name" --user 65534:65534 --network none --label "$LABEL" "$IMAGE")
   mkdir -p "$DATA_ROOT_B/containers/$id_b/checkpoints"
   cp -a "$dir/$cp" "$DATA_ROOT_B/containers/$id_b/checkpoints/"
-  dk_b start --checkpoint "$cp" "$name" >/dev/null || die "self-test: restore on host B failed"
+  if ! dk_b start --checkpoint "$cp" "$name" >/dev/null; then
+    dk_a rm -f "$name" >/dev/null; dk_b rm -f "$name" >/dev/null
+    die "self-test: restore on host B failed (add 'log-file /tmp/criu-restore.log' below the local marker in $CRIU_CONFIG to see why)"
+  fi
   sleep 2
   local first_b; first_b=$(first_number "$SOCK_B" "$name")
   dk_a rm -f "$name" >/dev/null; dk_b rm -f "$name" >/dev/null; rm -rf "$dir"
@@ -231,13 +746,14 @@ start_containers() {
 
 # ---------------------------------------------------------------------------------------------
 cmd_up() {
-  local containers=0 selftest=1
+  local containers=0 selftest=1 servers=1
   while (($#)); do
     case $1 in
       --containers) [[ ${2:-} =~ ^[0-9]+$ ]] || die "--containers needs a number"; containers=$2; shift 2 ;;
       --containers=*) containers=${1#*=}; [[ $containers =~ ^[0-9]+$ ]] || die "--containers needs a number"; shift ;;
       --no-self-test) selftest=0; shift ;;
-      *) die "unknown option '$1' (use --containers N, --no-self-test)" ;;
+      --no-servers) servers=0; shift ;;
+      *) die "unknown option '$1' (use --containers N, --no-self-test, --no-servers)" ;;
     esac
   done
   require_root
@@ -246,6 +762,7 @@ cmd_up() {
   install_criu
   start_daemons
   build_image
+  ((servers)) && build_server_images
   if ((selftest)); then
     if [[ -f $RUN_DIR/selftest.ok ]] && [[ $(cat "$RUN_DIR/selftest.ok") == "$(pids_fingerprint)" ]]; then
       log "self-test already passed against these daemons"
@@ -258,7 +775,7 @@ cmd_up() {
 }
 
 pids_fingerprint() {
-  echo "$(docker -H "unix://$SOCK_A" info --format '{{.ID}}' 2>/dev/null)/$(cat /run/docker.pid 2>/dev/null)|$(cat /run/ferry-lab-b.pid 2>/dev/null)"
+  echo "$LAB_VERSION:$(docker -H "unix://$SOCK_A" info --format '{{.ID}}' 2>/dev/null)/$(cat /run/docker.pid 2>/dev/null)|$(cat /run/ferry-lab-b.pid 2>/dev/null)"
 }
 
 cmd_down() {
@@ -272,27 +789,51 @@ cmd_down() {
   local f
   for f in "$RUN_DIR"/dockerd-*.pid; do
     [[ -e $f ]] || continue
-    local pid; pid=$(cat "$f")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid"
-      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-      log "stopped dockerd pid $pid ($(basename "$f" .pid))"
-    fi
+    stop_dockerd "$(cat "$f")" "dockerd $(basename "$f" .pid)"
     rm -f "$f"
   done
   rm -f "$RUN_DIR/selftest.ok"
 }
 
 cmd_status() {
-  for pair in "A:$SOCK_A" "B:$SOCK_B"; do
-    local n=${pair%%:*} s=${pair#*:}
+  for pair in "A:$SOCK_A:/etc/docker/daemon.json" "B:$SOCK_B:$LAB_ETC/daemon-b.json"; do
+    local n=${pair%%:*} rest=${pair#*:}; local s=${rest%%:*} config=${rest#*:}
     if daemon_up "$s"; then
-      log "host $n: up on unix://$s, $(docker -H "unix://$s" ps -q | wc -l) running containers"
+      local pid note=''; pid=$(daemon_pid "$config")
+      [[ -n $pid ]] && daemon_env_ok "$pid" "${n,,}" \
+        || note=' (WARNING: this dockerd has no FERRY_LAB_HOST: it gets the default criu; run lab.sh up)'
+      log "host $n: up on unix://$s, docker $(docker -H "unix://$s" version --format '{{.Server.Version}}')," \
+        "$(docker -H "unix://$s" ps -q | wc -l) running containers, criu $(criu_version_for "${n,,}")$note"
     else
-      log "host $n: down"
+      log "host $n: down; its criu would be $(criu_version_for "${n,,}")"
     fi
   done
+  [[ -f $CRIU_CONFIG ]] && log "criu options for runc ($CRIU_CONFIG): $(grep -v '^#' "$CRIU_CONFIG" | grep . | tr '\n' ' ')"
+  return 0
+}
+
+# Points one lab host's checkpoints and restores at another CRIU version. Takes effect with the
+# next criu run: the wrapper reads the file each time; the daemon keeps running.
+cmd_criu() { # a|b 4.1.1|4.2.1|default
+  require_root
+  local host=${1:-} v=${2:-}
+  host=${host,,}
+  [[ $host == a || $host == b ]] || die "usage: lab.sh criu <a|b> <$(IFS='|'; echo "${CRIU_VERSIONS[*]}")|default>"
+  [[ -x $CRIU_WRAPPER ]] || die "no $CRIU_WRAPPER yet; run scripts/lab.sh up first"
+  local file=$LAB_ETC/criu-version-$host
+  if [[ $v == default ]]; then
+    rm -f "$file"
+  elif [[ " ${CRIU_VERSIONS[*]} " == *" $v "* ]]; then
+    [[ -x $(criu_prefix "$v")/usr/sbin/criu ]] || die "criu $v is not unpacked in $(criu_prefix "$v"); run scripts/lab.sh up"
+    mkdir -p "$LAB_ETC"; echo "$v" >"$file.tmp"; mv "$file.tmp" "$file"
+  else
+    die "unknown CRIU version '$v' (have: ${CRIU_VERSIONS[*]}, or default)"
+  fi
+  log "host ${host^^}: criu $(criu_version_for "$host")"
+  local config=/etc/docker/daemon.json; [[ $host == b ]] && config=$LAB_ETC/daemon-b.json
+  local pid; pid=$(daemon_pid "$config")
+  [[ -z $pid ]] || daemon_env_ok "$pid" "$host" \
+    || log "WARNING: host ${host^^}'s dockerd (pid $pid) runs without FERRY_LAB_HOST=$host and keeps the default; run scripts/lab.sh up"
 }
 
 main() {
@@ -301,8 +842,9 @@ main() {
     up) cmd_up "$@" ;;
     down) cmd_down ;;
     status) cmd_status ;;
-    --containers*|--no-self-test) cmd_up "$cmd" "$@" ;;
-    *) die "unknown command '$cmd' (up, down, status)" ;;
+    criu) cmd_criu "$@" ;;
+    --containers*|--no-self-test|--no-servers) cmd_up "$cmd" "$@" ;;
+    *) die "unknown command '$cmd' (up, down, status, criu)" ;;
   esac
 }
 main "$@"
