@@ -1,7 +1,7 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { deleteHostAction, recheckHostAction } from "@/lib/actions/hosts";
+import { deleteHostAction, probeCriuAction, recheckHostAction } from "@/lib/actions/hosts";
 import type { PublicHost } from "@/lib/hosts/service";
 import { formatBytes, timeAgo } from "@/lib/format";
 import { useSocket } from "@/lib/realtime/client";
@@ -9,6 +9,7 @@ import { HealthBadge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/field";
 import { HostForm } from "@/components/hosts/host-form";
+import { CriuCapabilities } from "@/components/hosts/criu-capabilities";
 
 export function HostsView({ hosts }: { hosts: PublicHost[] }) {
   const router = useRouter();
@@ -44,6 +45,7 @@ export function HostsView({ hosts }: { hosts: PublicHost[] }) {
                 <th className="px-4 py-2">Host</th>
                 <th className="px-4 py-2">Health</th>
                 <th className="px-4 py-2">Docker</th>
+                <th className="px-4 py-2">CRIU</th>
                 <th className="px-4 py-2">Resources</th>
                 <th className="px-4 py-2">Containers</th>
                 <th className="px-4 py-2">Checked</th>
@@ -53,7 +55,7 @@ export function HostsView({ hosts }: { hosts: PublicHost[] }) {
             <tbody>
               {hosts.length === 0 && (
                 <tr>
-                  <td colSpan={7} className="px-4 py-8 text-center text-slate-500">
+                  <td colSpan={8} className="px-4 py-8 text-center text-slate-500">
                     No hosts yet. Register one below with its Docker endpoint.
                   </td>
                 </tr>
@@ -70,6 +72,7 @@ export function HostsView({ hosts }: { hosts: PublicHost[] }) {
                     router.refresh();
                   }}
                   onRecheck={() => run(() => recheckHostAction(h.id))}
+                  onProbe={() => run(() => probeCriuAction(h.id))}
                   onDelete={() => {
                     if (confirm(`Remove host "${h.name}" from Ferry? Its containers keep running.`)) run(() => deleteHostAction(h.id));
                   }}
@@ -98,6 +101,7 @@ function HostRow({
   onEdit,
   onDone,
   onRecheck,
+  onProbe,
   onDelete,
 }: {
   host: PublicHost;
@@ -106,6 +110,7 @@ function HostRow({
   onEdit: () => void;
   onDone: () => void;
   onRecheck: () => void;
+  onProbe: () => void;
   onDelete: () => void;
 }) {
   return (
@@ -133,6 +138,9 @@ function HostRow({
             "—"
           )}
         </td>
+        <td className="px-4 py-3">
+          <CriuCapabilities probe={h.criu} host={h.name} />
+        </td>
         <td className="px-4 py-3 tabular">
           {h.cpus ? `${h.cpus} CPU · ${formatBytes(h.memTotal)}` : "—"}
           {h.memTotal ? (
@@ -150,6 +158,9 @@ function HostRow({
             <Button variant="secondary" onClick={onRecheck} disabled={busy} aria-label={`Test connection to ${h.name}`}>
               Test
             </Button>
+            <Button variant="secondary" onClick={onProbe} disabled={busy} aria-label={`Probe CRIU on ${h.name}`}>
+              Probe CRIU
+            </Button>
             <Button variant="ghost" onClick={onEdit} aria-label={`Edit ${h.name}`}>
               Edit
             </Button>
@@ -161,7 +172,7 @@ function HostRow({
       </tr>
       {editing && (
         <tr className="border-b border-slate-100 dark:border-slate-800">
-          <td colSpan={7} className="bg-slate-50 px-4 py-4 dark:bg-slate-950">
+          <td colSpan={8} className="bg-slate-50 px-4 py-4 dark:bg-slate-950">
             <HostForm host={h} onDone={onDone} />
           </td>
         </tr>

@@ -18,6 +18,7 @@ export function MigrationLive({ initial }: { initial: MigrationView }) {
   const [m, setM] = useState(initial);
   const [now, setNow] = useState(() => Date.now());
   const [notice, setNotice] = useState<{ ok?: boolean; message?: string }>({});
+  const [live, setLive] = useState<Record<string, { bytes: number; bytesPerSecond: number }>>({});
   const [pending, start] = useTransition();
   const finished = ["done", "failed", "cancelled"].includes(m.status);
 
@@ -33,13 +34,18 @@ export function MigrationLive({ initial }: { initial: MigrationView }) {
     const onBatch = (e: { migrationId: string; status: MigrationView["status"]; finishedAt: string | null; cancelRequested: boolean }) => {
       if (e.migrationId === initial.id) setM((prev) => ({ ...prev, status: e.status, finishedAt: e.finishedAt, cancelRequested: e.cancelRequested }));
     };
+    const onProgress = (e: { migrationId: string; itemId: string; bytes: number; bytesPerSecond: number }) => {
+      if (e.migrationId === initial.id) setLive((prev) => ({ ...prev, [e.itemId]: { bytes: e.bytes, bytesPerSecond: e.bytesPerSecond } }));
+    };
     socket.on("migration:snapshot", onSnapshot);
+    socket.on("migration:progress", onProgress);
     socket.on("migration:item", onItem);
     socket.on("migration:batch", onBatch);
     socket.emit("migration:subscribe", initial.id);
     return () => {
       socket.emit("migration:unsubscribe", initial.id);
       socket.off("migration:snapshot", onSnapshot);
+      socket.off("migration:progress", onProgress);
       socket.off("migration:item", onItem);
       socket.off("migration:batch", onBatch);
     };
@@ -158,12 +164,34 @@ export function MigrationLive({ initial }: { initial: MigrationView }) {
                 <td className="px-3 py-2 text-right tabular" data-testid="item-downtime">
                   {formatMs(i.downtimeMs)}
                 </td>
-                <td className="px-3 py-2 text-right tabular">{i.bytesMoved ? formatBytes(i.bytesMoved) : "—"}</td>
+                <td className="px-3 py-2 text-right tabular" data-testid="item-moved">
+                  <Moved item={i} live={live[i.id]} />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
     </div>
+  );
+}
+
+/** Bytes moved and the transfer's rate: live while the transfer runs, from its phase row after. */
+function Moved({ item, live }: { item: MigrationItemView; live?: { bytes: number; bytesPerSecond: number } }) {
+  if (item.status === "transferring" && live)
+    return (
+      <span aria-live="polite">
+        {formatBytes(live.bytes)}
+        <span className="block text-xs text-slate-500">{formatBytes(live.bytesPerSecond)}/s</span>
+      </span>
+    );
+  const t = item.phases.find((p) => p.name === "transfer" && p.endedAt && p.bytes);
+  const ms = t ? Date.parse(t.endedAt!) - Date.parse(t.startedAt) : 0;
+  if (!item.bytesMoved) return <>—</>;
+  return (
+    <>
+      {formatBytes(item.bytesMoved)}
+      {t && ms > 0 && <span className="block text-xs text-slate-500">{formatBytes((t.bytes! * 1000) / ms)}/s</span>}
+    </>
   );
 }

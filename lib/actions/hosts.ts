@@ -7,6 +7,7 @@ import {
   createHost,
   deleteHost,
   HostInputError,
+  probeHostCriu,
   HostNotFoundError,
   refreshHealth,
   testConnection,
@@ -99,6 +100,19 @@ export async function recheckHostAction(id: string): Promise<HostFormState> {
     revalidatePath("/hosts");
     return { ok: host.healthStatus !== "error", host, message: host.healthError ?? "Reachable" };
   } catch (err) {
+    return failure(err);
+  }
+}
+
+/** "Probe CRIU" on a host row: checkpoints and restores a probe container there now. */
+export async function probeCriuAction(id: string): Promise<HostFormState> {
+  await requireUser();
+  try {
+    const { host, probe } = await probeHostCriu(hostIdSchema.parse(id));
+    revalidatePath("/hosts");
+    return { ok: probe.ok, host: toPublicHost(host), message: probe.ok ? `CRIU on ${host.name} moves everything the probe holds (${probe.durationMs} ms)` : probe.error };
+  } catch (err) {
+    if (err instanceof Error && "code" in err && !(err instanceof HostNotFoundError)) return { ok: false, message: err.message };
     return failure(err);
   }
 }

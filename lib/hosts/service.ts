@@ -8,6 +8,9 @@ import { probeHost, type ProbeResult } from "@/lib/docker/inspect";
 import { getIo } from "@/lib/realtime/emitter";
 import { ROOMS } from "@/lib/realtime/protocol";
 import { hostInputSchema, type HostInput } from "@/lib/validations/host";
+import type { CriuProbe } from "@/lib/migration/criu-log";
+import { hostCriu } from "@/lib/migration/criu";
+import { openSide } from "@/lib/migration/docker-ops";
 
 /** What the browser may see of a host: never TLS material or keys. */
 export type PublicHost = {
@@ -31,6 +34,8 @@ export type PublicHost = {
   kernelVersion: string | null;
   memoryBudgetBytes: number | null;
   maxConcurrency: number | null;
+  /** The last CRIU capability probe (pre-flight runs it; "Probe CRIU" refreshes it). */
+  criu: CriuProbe | null;
 };
 
 export function toPublicHost(h: Host): PublicHost {
@@ -55,7 +60,17 @@ export function toPublicHost(h: Host): PublicHost {
     kernelVersion: h.kernelVersion,
     memoryBudgetBytes: h.memoryBudgetBytes === null ? null : Number(h.memoryBudgetBytes),
     maxConcurrency: h.maxConcurrency,
+    criu: parseCriuProbe(h.criuProbe),
   };
+}
+
+function parseCriuProbe(text: string | null): CriuProbe | null {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as CriuProbe;
+  } catch {
+    return null;
+  }
 }
 
 export class HostInputError extends InputError {}
@@ -192,6 +207,15 @@ export async function refreshHealth(id: string): Promise<Host> {
     });
   }
   return updated;
+}
+
+/** Runs the CRIU capability probe on a saved host now (checkpoint and restore of a probe container). */
+export async function probeHostCriu(id: string): Promise<{ host: Host; probe: CriuProbe }> {
+  const host = await getHost(id);
+  const side = await openSide(host);
+  const probe = await hostCriu(side, { fresh: true });
+  getIo()?.to(ROOMS.hosts).emit("hosts:changed");
+  return { host: await getHost(id), probe };
 }
 
 export async function refreshAllHealth(): Promise<Host[]> {

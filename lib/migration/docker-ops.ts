@@ -3,7 +3,6 @@ import { Transform, type Readable } from "node:stream";
 import type Docker from "dockerode";
 import { dockerCall, dockerFor, type HostConnection } from "@/lib/docker/client";
 import { DockerError } from "@/lib/docker/errors";
-import { PROBE_IMAGE, probeRootfsTar } from "@/lib/migration/probe-image";
 
 /**
  * Every Docker call a migration makes, through the Engine API only. Streams go end to end
@@ -20,6 +19,7 @@ export type Side = {
   memTotal: number;
   architecture: string;
   experimental: boolean;
+  kernel: string;
 };
 
 export const HELPER_LABEL = "ferry.helper";
@@ -35,6 +35,7 @@ export async function openSide(host: HostSide): Promise<Side> {
     ExperimentalBuild?: boolean;
     MemTotal?: number;
     Architecture?: string;
+    KernelVersion?: string;
   };
   if (!info.DockerRootDir) throw new DockerError("DOCKER", "the daemon did not report its DockerRootDir", host.name);
   return {
@@ -44,6 +45,7 @@ export async function openSide(host: HostSide): Promise<Side> {
     memTotal: Number(info.MemTotal ?? 0),
     architecture: info.Architecture ?? "",
     experimental: Boolean(info.ExperimentalBuild),
+    kernel: info.KernelVersion ?? "",
   };
 }
 
@@ -227,20 +229,37 @@ export const checkpointsDir = (side: Side, containerId: string) => `${side.rootD
  * Streams the checkpoint from the source container's checkpoints/ directory into the target
  * container's: the source helper's archive GET piped into the target helper's archive PUT.
  */
-export async function transferCheckpoint(src: Side, srcHelper: Docker.Container, tgt: Side, tgtHelper: Docker.Container, checkpointId: string): Promise<number> {
+export async function transferCheckpoint(
+  src: Side,
+  srcHelper: Docker.Container,
+  tgt: Side,
+  tgtHelper: Docker.Container,
+  checkpointId: string,
+  onBytes: (n: number) => void = () => undefined,
+): Promise<number> {
   let bytes = 0;
   const tar = (await call(src, () => srcHelper.getArchive({ path: `/ferry-cps/${checkpointId}` }), LONG_MS)) as unknown as Readable;
-  const counted = tar.pipe(byteCounter((n) => (bytes += n)));
+  const counted = tar.pipe(
+    byteCounter((n) => {
+      bytes += n;
+      onBytes(n);
+    }),
+  );
   await call(tgt, () => tgtHelper.putArchive(counted, { path: "/ferry-cps" }), LONG_MS);
   return bytes;
 }
 
 /** Copies one path from a container to the same path in another (archive GET piped into PUT). */
-async function copyPath(src: Side, srcId: string, tgt: Side, tgtId: string, path: string): Promise<number> {
+async function copyPath(src: Side, srcId: string, tgt: Side, tgtId: string, path: string, onBytes: (n: number) => void): Promise<number> {
   let bytes = 0;
   const parent = path.replace(/\/[^/]+\/?$/, "") || "/";
   const tar = (await call(src, () => src.docker.getContainer(srcId).getArchive({ path }), LONG_MS)) as unknown as Readable;
-  const counted = tar.pipe(byteCounter((n) => (bytes += n)));
+  const counted = tar.pipe(
+    byteCounter((n) => {
+      bytes += n;
+      onBytes(n);
+    }),
+  );
   await call(tgt, () => tgt.docker.getContainer(tgtId).putArchive(counted, { path: parent }), LONG_MS);
   return bytes;
 }
@@ -287,6 +306,7 @@ export async function copyFilesystem(
   srcInfo: Docker.ContainerInspectInfo,
   tgt: Side,
   tgtId: string,
+  onBytes: (n: number) => void = () => undefined,
 ): Promise<{ bytes: number; files: number; volumes: number; deleted: string[] }> {
   const mounts = (srcInfo.Mounts ?? []) as { Type?: string; Destination: string }[];
   const changes = asJsonArray<{ Path: string; Kind: number }>(await call(src, () => src.docker.getContainer(srcInfo.Id).changes()));
@@ -295,9 +315,9 @@ export async function copyFilesystem(
     mounts.map((m) => m.Destination),
   );
   let bytes = 0;
-  for (const p of copy) bytes += await copyPath(src, srcInfo.Id, tgt, tgtId, p);
+  for (const p of copy) bytes += await copyPath(src, srcInfo.Id, tgt, tgtId, p, onBytes);
   const volumes = mounts.filter((m) => m.Type === "volume");
-  for (const v of volumes) bytes += await copyPath(src, srcInfo.Id, tgt, tgtId, v.Destination);
+  for (const v of volumes) bytes += await copyPath(src, srcInfo.Id, tgt, tgtId, v.Destination, onBytes);
   return { bytes, files: copy.length, volumes: volumes.length, deleted };
 }
 
@@ -386,51 +406,4 @@ export async function removeHelpers(side: Side): Promise<number> {
   const list = await call(side, () => side.docker.listContainers({ all: true, filters: { label: [HELPER_LABEL] } }));
   await Promise.all(list.map((c) => removeContainer(side, c.Id)));
   return list.length;
-}
-
-// ---------------------------------------------------------------------------------------------
-// CRIU probe (pre-flight): checkpoint a container of the 129-byte probe image.
-
-const probeCache = new Map<string, { ok: boolean; error?: string; at: number }>();
-const PROBE_TTL_MS = 10 * 60_000;
-
-export async function probeCriu(side: Side): Promise<{ ok: boolean; error?: string; cached: boolean }> {
-  const key = `${side.host.id}|${side.host.endpoint}`;
-  const hit = probeCache.get(key);
-  if (hit && Date.now() - hit.at < PROBE_TTL_MS) return { ok: hit.ok, error: hit.error, cached: true };
-  const result = await runCriuProbe(side).then(
-    () => ({ ok: true as const }),
-    (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
-  );
-  probeCache.set(key, { ...result, at: Date.now() });
-  return { ...result, cached: false };
-}
-
-async function runCriuProbe(side: Side): Promise<void> {
-  if (!side.experimental) throw new DockerError("EXPERIMENTAL_OFF", "experimental mode is off (checkpoint is an experimental API)", side.host.name);
-  if (side.architecture && side.architecture !== "x86_64") throw new DockerError("DOCKER", `the CRIU probe runs on x86_64 only (host is ${side.architecture})`, side.host.name);
-  if (!(await imageId(side, PROBE_IMAGE))) {
-    const [repo, tag] = PROBE_IMAGE.split(":") as [string, string];
-    const res = (await call(side, () => side.docker.importImage(probeRootfsTar(), { repo, tag, changes: ['ENTRYPOINT ["/pause"]'] }))) as unknown as Readable;
-    await streamText(res);
-  }
-  const c = await call(side, () =>
-    side.docker.createContainer({
-      Image: PROBE_IMAGE,
-      Labels: { [HELPER_LABEL]: "criu-probe" },
-      NetworkDisabled: true,
-      HostConfig: { NetworkMode: "none" },
-    }),
-  );
-  try {
-    await call(side, () => c.start());
-    try {
-      await checkpoint(side, c.id, "ferry-probe");
-    } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
-      throw new DockerError("DOCKER", `CRIU cannot checkpoint here: ${msg}`, side.host.name);
-    }
-  } finally {
-    await removeContainer(side, c.id).catch(() => undefined);
-  }
 }

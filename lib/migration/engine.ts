@@ -6,7 +6,11 @@ import { toDockerError } from "@/lib/docker/errors";
 import { formatBytes } from "@/lib/format";
 import { CapacityLedger } from "@/lib/migration/capacity";
 import * as ops from "@/lib/migration/docker-ops";
+import { checkpointExplained, restoreExplained } from "@/lib/migration/criu";
 import { MigrationError } from "@/lib/migration/errors";
+import { closeExternalConnections } from "@/lib/migration/sockets";
+import { getIo } from "@/lib/realtime/emitter";
+import { ROOMS } from "@/lib/realtime/protocol";
 import { hostBudget, targetUsage } from "@/lib/migration/preflight";
 import { endPhase, log, startPhase, updateBatch, updateItem } from "@/lib/migration/record";
 import { Semaphore } from "@/lib/migration/semaphore";
@@ -36,6 +40,35 @@ type BatchCtx = {
   hostSlots: Map<string, Semaphore>;
   hosts: Map<string, Host>;
 };
+
+/** "1.0 GiB in 8.2 s (125 MiB/s)" */
+function formatRate(bytes: number, ms: number): string {
+  return `${formatBytes(bytes)} in ${(ms / 1000).toFixed(1)} s (${formatBytes(ms > 0 ? (bytes * 1000) / ms : 0)}/s)`;
+}
+
+/**
+ * Live bytes of an item's transfer, announced at most four times a second (not stored: the
+ * phase's row gets the total when it ends).
+ */
+function transferProgress(item: MigrationItem, startedAt: number) {
+  let bytes = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const announce = () => {
+    timer = null;
+    const ms = Date.now() - startedAt;
+    getIo()?.to(ROOMS.migration(item.migrationId)).emit("migration:progress", { migrationId: item.migrationId, itemId: item.id, bytes, bytesPerSecond: ms > 0 ? Math.round((bytes * 1000) / ms) : 0 });
+  };
+  return {
+    add: (n: number) => {
+      bytes += n;
+      timer ??= setTimeout(announce, 250);
+    },
+    stop: () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
 
 const toSide = (h: Host): ops.HostSide => ({ id: h.id, name: h.name, endpoint: h.endpoint, tlsCa: h.tlsCa, tlsCert: h.tlsCert, tlsKey: h.tlsKey, sshKey: h.sshKey });
 const msg = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -240,33 +273,52 @@ export class MigrationEngine {
       await updateItem(item.id, { targetContainerId: targetId });
       const before = await ops.processes(src, item.sourceContainerId).catch(() => null);
 
+      // Connections to peers outside the container cannot follow it to another host: close them
+      // now, while the source still serves (its peers see them closed and reconnect), so that the
+      // restore does not fail on an address the target does not have. Never in the host's namespace.
+      let closedNote = "";
+      const netMode = fresh.HostConfig.NetworkMode ?? "default";
+      if ((item.externalConnections ?? 0) > 0 || !["none", "host"].includes(netMode) && !netMode.startsWith("container:")) {
+        const closed = await closeExternalConnections(src, item.sourceContainerId).catch((err: unknown) => {
+          throw new MigrationError("create", "CONNECTIONS", `could not close its connections to peers outside the container: ${msg(err)} (the source was not touched)`);
+        });
+        if (closed.failed.length) throw new MigrationError("create", "CONNECTIONS", `could not close ${closed.failed.length} connection(s) to peers outside the container: ${closed.failed.slice(0, 3).join("; ")}`);
+        if (closed.closed.length) {
+          closedNote = `; closed ${closed.closed.length} connection(s) to peers outside the container first (${closed.closed.slice(0, 3).join(", ")})`;
+          warnings.push(`closed ${closed.closed.length} connection(s) to peers outside the container before the checkpoint: ${closed.closed.slice(0, 5).join(", ")}`);
+          await log(item.migrationId, item.id, "connections", `${item.name}: closed ${closed.closed.length} connection(s) to peers outside the container`);
+        }
+      }
+
       // Downtime starts here.
       checkpointAt = new Date();
       await move({ type: "advance" }, { checkpointAt, checkpointId }); // checkpointing
-      await phase(() => ops.checkpoint(src, item.sourceContainerId, checkpointId), () => ({ detail: `checkpoint ${checkpointId}` }));
+      await phase(() => checkpointExplained(src, item.sourceContainerId, checkpointId), () => ({ detail: `checkpoint ${checkpointId}${closedNote}` }));
 
       await move({ type: "advance" }); // transferring
+      const transferStarted = Date.now();
+      const progress = transferProgress(item, transferStarted);
       const moved = await phase(
         async () => {
-          // The checkpoint and the container's files travel side by side.
+          // The checkpoint and the container's files travel side by side, streamed host to host.
           const [cpBytes, fsCopy] = await Promise.all([
-            ops.transferCheckpoint(src, helpers.src!, tgt, helpers.tgt!, checkpointId),
-            ops.copyFilesystem(src, fresh, tgt, targetId!),
+            ops.transferCheckpoint(src, helpers.src!, tgt, helpers.tgt!, checkpointId, progress.add),
+            ops.copyFilesystem(src, fresh, tgt, targetId!, progress.add),
           ]);
           if (fsCopy.deleted.length) warnings.push(`${fsCopy.deleted.length} file(s) deleted in the container are still present on the target: ${fsCopy.deleted.slice(0, 5).join(", ")}`);
           return { cpBytes, ...fsCopy };
         },
         (r) => ({
-          detail: `checkpoint ${formatBytes(r.cpBytes)}, ${r.files} changed path(s), ${r.volumes} volume(s), ${formatBytes(r.bytes)} of files`,
+          detail: `checkpoint ${formatBytes(r.cpBytes)}, ${r.files} changed path(s), ${r.volumes} volume(s), ${formatBytes(r.bytes)} of files; ${formatRate(r.cpBytes + r.bytes, Date.now() - transferStarted)}`,
           bytes: r.cpBytes + r.bytes,
         }),
-      );
+      ).finally(progress.stop);
       await updateItem(item.id, { bytesMoved: BigInt((own ? synced.bytes : 0) + moved.cpBytes + moved.bytes) });
 
       await move({ type: "advance" }); // restoring
       await this.hooks.beforeRestore?.({ item, target: tgt, targetContainerId: targetId, checkpointId });
       await phase(
-        () => ops.startFromCheckpoint(tgt, targetId!, checkpointId),
+        () => restoreExplained(tgt, targetId!, checkpointId),
         (attempts) => ({ detail: attempts > 1 ? `restored after ${attempts} attempts (containerd's transient "already exists")` : "restored" }),
       );
 
@@ -354,7 +406,20 @@ export class MigrationEngine {
       await ops.verifyRunning(src, sourceId);
       throw new Error(`the checkpoint ${checkpointId} did not survive; the source was started again from scratch (its memory state is lost)`);
     }
-    const attempts = await ops.startFromCheckpoint(src, sourceId, checkpointId, 10);
+    let attempts: number;
+    try {
+      attempts = await restoreExplained(src, sourceId, checkpointId, 10);
+    } catch (err) {
+      // The checkpoint exists but CRIU cannot restore it here either. Never leave the container
+      // stopped: start it afresh, keep the checkpoint for the operator, and say what was lost.
+      const cause = msg(err);
+      const now = await ops.inspect(src, sourceId);
+      if (!now.State.Running) await ops.call(src, () => src.docker.getContainer(sourceId).start());
+      await ops.verifyRunning(src, sourceId);
+      throw new Error(
+        `resuming from the checkpoint failed (${cause}); the source was started again from scratch (its memory state is lost); the checkpoint ${checkpointId} is kept in ${ops.checkpointsDir(src, sourceId)} on ${src.host.name}`,
+      );
+    }
     await ops.verifyRunning(src, sourceId);
     await ops.deleteCheckpoint(src, sourceId, checkpointId).catch(() => undefined);
     return `source resumed from its checkpoint${attempts > 1 ? ` (after ${attempts} attempts)` : ""}`;

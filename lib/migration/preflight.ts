@@ -5,7 +5,10 @@ import { sampleMemory } from "@/lib/docker/inspect";
 import { toDockerError } from "@/lib/docker/errors";
 import type { Host } from "@/lib/generated/prisma/client";
 import { defaultBudget, memoryNeed, SHIM_OVERHEAD_BYTES, CapacityLedger } from "@/lib/migration/capacity";
-import { call, inspectOrNull, openSide, probeCriu, type Side } from "@/lib/migration/docker-ops";
+import { call, inspectOrNull, openSide, type Side } from "@/lib/migration/docker-ops";
+import { holdsInetSockets, describeInventory, type SocketInventory } from "@/lib/migration/connections";
+import { hostCriu, summarize, type CriuCapability, type CriuProbe } from "@/lib/migration/criu";
+import { scanSockets } from "@/lib/migration/sockets";
 import { TERMINAL } from "@/lib/migration/state";
 import type { MigrationOptions, MigrationRequestParsed } from "@/lib/validations/migration";
 import { env } from "@/lib/env";
@@ -22,6 +25,8 @@ export type PlanItem = {
   imageId: string | null;
   targetName: string | null;
   memoryNeedBytes: number;
+  /** Connections to peers outside the container: closed just before its checkpoint. */
+  externalConnections: number;
   errors: string[];
   warnings: string[];
 };
@@ -73,6 +78,30 @@ async function memoryOf(host: Side["host"], ids: string[]): Promise<Map<string, 
   return out;
 }
 
+/** Command lines of the container's running `docker exec` sessions. */
+async function runningExecs(side: Side, c: Docker.ContainerInspectInfo): Promise<string[]> {
+  const ids = ((c as { ExecIDs?: string[] | null }).ExecIDs ?? []).slice(0, 20);
+  const out: string[] = [];
+  for (const id of ids) {
+    const e = (await call(side, () => side.docker.getExec(id).inspect()).catch(() => null)) as { Running?: boolean; ProcessConfig?: { entrypoint?: string; arguments?: string[] } } | null;
+    if (e?.Running) out.push([e.ProcessConfig?.entrypoint, ...(e.ProcessConfig?.arguments ?? [])].filter(Boolean).join(" ").slice(0, 80));
+  }
+  return out;
+}
+
+/** The capabilities a container needs of CRIU, from what its processes hold (all of them if unknown). */
+export function criuNeeds(inv: SocketInventory | null): CriuCapability[] {
+  const base: CriuCapability[] = ["pipe", "unix", "file", "threads"];
+  if (!inv) return [...base, "tcp-listen", "tcp-established"];
+  if (holdsInetSockets(inv)) base.push("tcp-listen");
+  if (inv.internal.length) base.push("tcp-established");
+  return base;
+}
+
+function refuseForCriu(item: PlanItem, role: "source" | "target", host: string, probe: CriuProbe, missing: CriuProbe["capabilities"]): void {
+  item.errors.push(`${role}: ${summarize(host, missing) || probe.error}`);
+}
+
 export function hostBudget(host: Pick<Host, "memoryBudgetBytes" | "memTotal">, memTotal: number): number {
   return host.memoryBudgetBytes !== null ? Number(host.memoryBudgetBytes) : defaultBudget(memTotal);
 }
@@ -93,6 +122,7 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
     imageId: null,
     targetName: null,
     memoryNeedBytes: 0,
+    externalConnections: 0,
     errors: [],
     warnings: [],
   }));
@@ -109,7 +139,7 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
     for (const i of items) i.errors.push(`target ${tgt}`);
     return finish();
   }
-  const tgtCriu = await probeCriu(tgt);
+  const tgtCriu = await hostCriu(tgt);
   const memTotal = tgt.memTotal;
   const budget = hostBudget(targetHost, memTotal);
   const used = await targetUsage(tgt);
@@ -119,7 +149,7 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
 
   // Sources, each opened and probed once.
   const sides = new Map<string, Side | string>();
-  const criu = new Map<string, { ok: boolean; error?: string }>();
+  const criu = new Map<string, CriuProbe>();
   for (const id of hostIds) {
     const h = hosts.get(id);
     if (!h) {
@@ -128,7 +158,7 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
     }
     const side = await sideOrError(h);
     sides.set(id, side);
-    if (typeof side !== "string") criu.set(id, await probeCriu(side));
+    if (typeof side !== "string") criu.set(id, await hostCriu(side));
   }
 
   const infos = new Map<PlanItem, Docker.ContainerInspectInfo>();
@@ -154,9 +184,6 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
     item.imageId = c.Image;
     if (active.has(`${item.hostId}/${c.Id}`)) item.errors.push("already being migrated by another batch");
     if (!c.State.Running || c.State.Paused) item.errors.push(`only running containers can be live-migrated (this one is ${c.State.Status})`);
-    const probe = criu.get(item.hostId);
-    if (probe && !probe.ok) item.errors.push(`CRIU does not work on source ${side.host.name}: ${probe.error}`);
-    if (!tgtCriu.ok) item.errors.push(`CRIU does not work on target ${targetHost.name}: ${tgtCriu.error}`);
 
     // Name on the target.
     let name = item.name;
@@ -184,7 +211,45 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
       if (!targetNetworks.has(net)) item.errors.push(`network "${net}" does not exist on ${targetHost.name}`);
     }
     if (mode === "host") item.warnings.push("host networking: the process keeps its sockets only if the same addresses exist on the target");
+    const execs = await runningExecs(side, c);
+    if (execs.length)
+      item.warnings.push(
+        `${execs.length} process(es) started by docker exec are running (${execs.slice(0, 3).join("; ")}): they are not part of the container's process tree, so they do not move and end with the source; ` +
+          "their connections to the container's servers are reset (an open transaction there is rolled back), and one connected over a unix socket makes the checkpoint fail (the container then stays on its source)",
+      );
     if (c.HostConfig.Privileged) item.warnings.push("privileged container: devices it holds must exist on the target");
+  }
+
+  // What each container's processes hold, and whether both hosts' CRIU can move it.
+  for (const id of hostIds) {
+    const side = sides.get(id);
+    if (!side || typeof side === "string") continue;
+    const ours = items.filter((i) => i.hostId === id && infos.has(i));
+    const scannable = ours.filter((i) => !["host"].includes(infos.get(i)!.HostConfig.NetworkMode ?? ""));
+    const sockets = await scanSockets(
+      side,
+      scannable.map((i) => ({ id: i.containerId, pid: infos.get(i)!.State.Pid })),
+    ).catch((err: unknown) => {
+      for (const i of ours) i.warnings.push(`could not list its sockets: ${toDockerError(err, side.host.name).message}`);
+      return new Map<string, SocketInventory>();
+    });
+    for (const i of ours) {
+      const c = infos.get(i)!;
+      const inv = sockets.get(i.containerId) ?? null;
+      const mode = c.HostConfig.NetworkMode ?? "default";
+      if (inv) {
+        i.warnings.push(...describeInventory(inv));
+        if (inv.external.length && mode.startsWith("container:"))
+          i.warnings.push(`it shares the network namespace of ${mode.slice(10)}: Ferry does not close connections there; restoring them on ${targetHost.name} may fail (then the source resumes)`);
+        else i.externalConnections = inv.external.length;
+      }
+      const needs = criuNeeds(inv);
+      for (const [role, probe] of [["source", criu.get(id)], ["target", tgtCriu]] as const) {
+        if (!probe || probe.ok) continue;
+        const missing = probe.capabilities.filter((cap) => !cap.ok && needs.includes(cap.name));
+        if (missing.length) refuseForCriu(i, role, role === "source" ? side.host.name : targetHost.name, probe, missing);
+      }
+    }
   }
 
   // Memory each container needs, and the predicted fit on the target.

@@ -159,6 +159,7 @@ export async function recordBatch(plan: Plan, options: MigrationOptions, created
           status: blocked ? "skipped" : "pending",
           targetName: i.targetName,
           memoryNeedBytes: BigInt(i.memoryNeedBytes),
+          externalConnections: i.externalConnections,
           error: blocked ? `pre-flight: ${i.errors.join("; ")}` : null,
           errorCode: blocked ? "PREFLIGHT" : null,
           warnings: i.warnings.length ? JSON.stringify(i.warnings) : null,

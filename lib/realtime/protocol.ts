@@ -23,6 +23,8 @@ export interface ServerToClientEvents {
   "migration:item": (event: { migrationId: string; item: MigrationItemView }) => void;
   "migration:batch": (event: { migrationId: string; status: MigrationView["status"]; finishedAt: string | null; cancelRequested: boolean }) => void;
   "migration:log": (event: MigrationLogEvent) => void;
+  /** Bytes streamed so far in an item's transfer (live, not stored; the phase row gets the total). */
+  "migration:progress": (event: { migrationId: string; itemId: string; bytes: number; bytesPerSecond: number }) => void;
   "migrations:changed": () => void;
 }
 
