@@ -47,6 +47,19 @@ test.describe.serial("hosts and containers", () => {
     await expect(row).toContainText("/var/lib/ferry-lab-b/docker");
   });
 
+  test("probes CRIU on host B and shows what it can checkpoint and restore", async ({ page }) => {
+    await page.goto("/hosts");
+    const row = page.getByTestId("host-row-lab-b");
+    await expect(row).toContainText("not probed yet");
+    await row.getByRole("button", { name: "Probe CRIU on lab-b" }).click();
+    const caps = row.getByRole("list", { name: "CRIU capabilities of lab-b" });
+    await expect(caps.getByRole("listitem")).toHaveCount(6, { timeout: 60_000 });
+    for (const label of ["listening TCP socket", "established TCP connection", "unix socket", "pipe", "open file", "several threads"])
+      await expect(caps.getByRole("listitem").filter({ hasText: label })).toContainText("works");
+    await expect(row.getByTestId("criu-lab-b")).toContainText("checkpoint/restore ok");
+    await expect(page.getByRole("status").filter({ hasText: "CRIU on lab-b moves everything the probe holds" })).toBeVisible();
+  });
+
   test("the containers table shows the lab's counters, filters and selects", async ({ page }) => {
     await page.goto("/containers");
     const table = page.getByRole("table", { name: "Containers" });

@@ -27,6 +27,7 @@ function plan(n: number, tag: string, targetId = "host-b"): Plan {
       imageId: null,
       targetName: `${tag}-${i}`,
       memoryNeedBytes: 15_000_000,
+      externalConnections: 0,
       errors: i === n - 1 && n > 2 ? ["only running containers can be live-migrated (this one is exited)"] : [],
       warnings: [],
     })),

@@ -58,7 +58,7 @@ export async function counterValues(which: "a" | "b", id: string): Promise<numbe
 export async function startContainer(
   which: "a" | "b",
   name: string,
-  extra: { Entrypoint?: string[]; Image?: string; HostConfig?: Record<string, unknown> } = {},
+  extra: { Entrypoint?: string[]; Cmd?: string[]; Image?: string; HostConfig?: Record<string, unknown> } = {},
 ): Promise<string> {
   const docker = labDocker(which);
   await docker
@@ -70,6 +70,7 @@ export async function startContainer(
     Image: extra.Image ?? LAB.image,
     Hostname: name,
     Entrypoint: extra.Entrypoint,
+    Cmd: extra.Cmd,
     Labels: { [LAB.label]: "1", "ferry.test": "1" },
     HostConfig: { NetworkMode: "none", ...extra.HostConfig },
   });
@@ -102,4 +103,37 @@ export async function readFileFrom(which: "a" | "b", id: string, path: string): 
   const tar = Buffer.concat(chunks);
   const size = parseInt(tar.subarray(124, 136).toString("ascii").replace(/\0.*$/, "").trim(), 8);
   return tar.subarray(512, 512 + size).toString("utf8");
+}
+
+/** Real server images the lab builds on host A only (scripts/lab.sh), so every move also syncs the image. */
+export const SERVER_IMAGES = { redis: "ferry/redis:lab", nginx: "ferry/nginx:lab", postgres: "ferry/postgres:lab" } as const;
+
+/** Runs a program inside a running container (docker exec) and returns its exit code and output. */
+export async function execIn(which: "a" | "b", id: string, cmd: string[], opts: { user?: string } = {}): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const docker = labDocker(which);
+  const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, User: opts.user });
+  const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  const { stdout, stderr } = demux(Buffer.concat(chunks));
+  const info = await exec.inspect();
+  return { exitCode: info.ExitCode ?? -1, stdout, stderr };
+}
+
+function demux(buf: Buffer): { stdout: string; stderr: string } {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let off = 0;
+  while (off + 8 <= buf.length) {
+    const size = buf.readUInt32BE(off + 4);
+    (buf[off] === 2 ? err : out).push(buf.subarray(off + 8, off + 8 + size));
+    off += 8 + size;
+  }
+  return { stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
+}
+
+/** stdout lines a container printed (docker logs). */
+export async function logLines(which: "a" | "b", id: string): Promise<string[]> {
+  const buf = (await labDocker(which).getContainer(id).logs({ stdout: true, stderr: false, follow: false })) as unknown as Buffer;
+  return demux(buf).stdout.split("\n").filter(Boolean);
 }
