@@ -10,17 +10,15 @@ export function CriuCapabilities({ probe, host }: { probe: CriuProbe | null; hos
       <Badge tone={probe.ok ? "green" : "red"} title={probe.error}>
         {probe.ok ? "checkpoint/restore ok" : "CRIU limited"}
       </Badge>
-      <ul className="flex max-w-64 flex-wrap gap-1" aria-label={`CRIU capabilities of ${host}`}>
+      <ul className="max-w-52 text-xs leading-5" aria-label={`CRIU capabilities of ${host}`}>
         {probe.capabilities.map((c) => (
-          <li key={c.name}>
-            <Badge tone={c.ok ? "slate" : "red"} title={c.error}>
-              <span aria-hidden>{c.ok ? "✓" : "✗"}</span>&nbsp;{CAPABILITY_LABELS[c.name]}
-              <span className="sr-only">{c.ok ? " works" : " fails"}</span>
-            </Badge>
+          <li key={c.name} title={c.error} className={c.ok ? "text-slate-600 dark:text-slate-400" : "font-medium text-red-700 dark:text-red-400"}>
+            <span aria-hidden>{c.ok ? "✓" : "✗"}</span> {CAPABILITY_LABELS[c.name]}
+            <span className="sr-only">{c.ok ? " works" : " fails"}</span>
           </li>
         ))}
       </ul>
-      {probe.error && <p className="max-w-64 text-xs text-red-700 dark:text-red-400">{probe.error}</p>}
+      {probe.error && <p className="max-w-52 text-xs text-red-700 dark:text-red-400">{probe.error}</p>}
       <div className="text-xs text-slate-500">
         probed {timeAgo(probe.checkedAt)} · kernel {probe.kernel || "?"}
       </div>

@@ -1,7 +1,8 @@
 import { execFile, spawn } from "node:child_process";
+import fs from "node:fs";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { forgetCriuProbe } from "@/lib/migration/criu";
+import { forgetCriuProbe, probeCriu } from "@/lib/migration/criu";
 import * as ops from "@/lib/migration/docker-ops";
 import { MigrationEngine } from "@/lib/migration/engine";
 import { ensureProbeImage } from "@/lib/migration/probe";
@@ -323,6 +324,23 @@ describe("real servers move with their state", () => {
     } finally {
       await labCriu("a", "default");
       await labCriu("b", "default");
+    }
+  });
+
+  it("a host whose runc.conf lacks tcp-established: the probe names the option to add", async () => {
+    const conf = "/etc/criu/runc.conf";
+    const original = fs.readFileSync(conf, "utf8");
+    expect(original).toMatch(/^tcp-established$/m);
+    fs.writeFileSync(conf, original.replace(/^tcp-established$/m, "# tcp-established (taken out by a test)"));
+    try {
+      const side = await ops.openSide({ id: hosts.b.id, name: hosts.b.name, endpoint: LAB.b.endpoint });
+      const probe = await probeCriu(side, { fresh: true });
+      expect(probe.ok).toBe(false);
+      expect(probe.capabilities.filter((c) => !c.ok).map((c) => c.name)).toEqual(["tcp-established"]);
+      expect(probe.error).toBe("CRIU on lab-b needs `tcp-established` in /etc/criu/runc.conf to move established TCP connections (tcp-established)");
+    } finally {
+      fs.writeFileSync(conf, original);
+      forgetCriuProbe();
     }
   });
 
