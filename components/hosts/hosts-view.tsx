@@ -154,7 +154,7 @@ function HostRow({
         <td className="px-4 py-3 tabular">{h.containersTotal === null ? "—" : `${h.containersRunning} running / ${h.containersTotal}`}</td>
         <td className="px-4 py-3 text-xs text-slate-500">{timeAgo(h.healthCheckedAt)}</td>
         <td className="px-4 py-3">
-          <div className="ml-auto flex max-w-44 flex-wrap justify-end gap-1">
+          <div className="flex flex-col items-end gap-1">
             <Button variant="secondary" onClick={onRecheck} disabled={busy} aria-label={`Test connection to ${h.name}`}>
               Test
             </Button>
