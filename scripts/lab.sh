@@ -342,6 +342,31 @@ daemon_pid() { # config -> pid of the dockerd running with it (from its pidfile)
   pid=$(cat "$pidfile" 2>/dev/null) || true
   [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && echo "$pid" || true
 }
+# A dockerd that was killed (a fault test SIGKILLs one) leaves its pid file; until its process is
+# reaped (as a zombie it still answers kill -0) a new dockerd refuses to start ("pid file found").
+# A pid file whose process is gone, a zombie or not a dockerd is stale: remove it.
+# The same holds for the containerd that dockerd started (it dies with dockerd): a new dockerd that
+# finds its pid file alive waits for it to answer and gives up ("timeout waiting for containerd").
+clear_stale_pidfile() { # config name
+  local exec_root pidfile
+  exec_root=$(jq -r '."exec-root" // "/var/run/docker"' "$1" 2>/dev/null) || exec_root=/var/run/docker
+  pidfile=$(jq -r '.pidfile // "/var/run/docker.pid"' "$1" 2>/dev/null) || pidfile=/var/run/docker.pid
+  clear_pidfile_unless "$pidfile" dockerd "$2"
+  clear_pidfile_unless "$exec_root/containerd/containerd.pid" containerd "$2"
+}
+
+clear_pidfile_unless() { # pidfile live-command-name host-name
+  local pid state comm
+  [[ -s $1 ]] || return 0
+  pid=$(cat "$1")
+  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+  comm=$(cat "/proc/$pid/comm" 2>/dev/null || true)
+  if [[ -z $state || $state == Z || $comm != "$2" ]]; then
+    rm -f "$1"
+    log "host $3: removed stale pid file $1 (pid $pid: ${state:+state $state, }${comm:-gone})"
+  fi
+}
+
 # The environment lab.sh gives each dockerd. FERRY_LAB_HOST tells the criu wrapper which host
 # called it (it reaches criu through containerd, the shim and runc; see docs/lab.md);
 # FERRY_LAB_VERSION tells a later lab.sh whether this daemon was started the current way.
@@ -381,6 +406,7 @@ start_daemon() { # name sock config
     for _ in $(seq 1 20); do daemon_up "$sock" || break; sleep 0.5; done
   fi
   mkdir -p "$RUN_DIR" "$LAB_DIR/logs"
+  clear_stale_pidfile "$config" "$name"
   log "host $name: starting dockerd ($config)"
   # /usr/local/sbin first: runc finds our criu wrapper on the PATH dockerd passes on.
   PATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin FERRY_LAB_HOST=$host FERRY_LAB_VERSION=$LAB_VERSION \
