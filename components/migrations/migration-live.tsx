@@ -2,7 +2,7 @@
 import { useEffect, useState, useTransition } from "react";
 import { cancelMigrationAction } from "@/lib/actions/migrations";
 import { formatBytes, formatMs } from "@/lib/format";
-import { progressOf, TERMINAL, type ItemStatus } from "@/lib/migration/state";
+import { isBatchEnded, progressOf, TERMINAL } from "@/lib/migration/state";
 import { countByStatus, type MigrationItemView, type MigrationView } from "@/lib/migration/view";
 import { useSocket } from "@/lib/realtime/client";
 import { Button } from "@/components/ui/button";
@@ -20,7 +20,7 @@ export function MigrationLive({ initial }: { initial: MigrationView }) {
   const [notice, setNotice] = useState<{ ok?: boolean; message?: string }>({});
   const [live, setLive] = useState<Record<string, { bytes: number; bytesPerSecond: number }>>({});
   const [pending, start] = useTransition();
-  const finished = ["done", "failed", "cancelled"].includes(m.status);
+  const finished = isBatchEnded(m.status);
 
   useSocket((socket) => {
     const onSnapshot = (v: MigrationView) => v.id === initial.id && setM(v);
@@ -59,7 +59,7 @@ export function MigrationLive({ initial }: { initial: MigrationView }) {
 
   const total = m.items.length;
   const ended = m.items.filter((i) => TERMINAL.has(i.status)).length;
-  const progress = total ? m.items.reduce((s, i) => s + progressOf(i.status as ItemStatus), 0) / total : 1;
+  const progress = total ? m.items.reduce((s, i) => s + progressOf(i.status), 0) / total : 1;
   const elapsedOf = (i: MigrationItemView) => (i.startedAt ? (i.finishedAt ? Date.parse(i.finishedAt) : now) - Date.parse(i.startedAt) : null);
   const batchElapsed = m.startedAt ? (m.finishedAt ? Date.parse(m.finishedAt) : now) - Date.parse(m.startedAt) : null;
 

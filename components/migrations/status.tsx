@@ -8,7 +8,6 @@ const TONE: Record<string, Tone> = {
   cancelled: "slate",
   pending: "slate",
   running: "blue",
-  planning: "slate",
 };
 
 const LABEL: Record<string, string> = {

@@ -2,6 +2,7 @@ import "server-only";
 import { env } from "@/lib/env";
 import { refreshMemory } from "@/lib/hosts/containers";
 import { listHosts, refreshHealth } from "@/lib/hosts/service";
+import { sweepIfDue } from "@/lib/migration/sweep";
 
 /**
  * Background health and memory refresh of every host, every FERRY_HEALTH_INTERVAL seconds.
@@ -20,6 +21,9 @@ export function startHostMonitor(log: (msg: string) => void = console.log): () =
       await Promise.all(
         hosts.map(async (h) => {
           const updated = await refreshHealth(h.id).catch(() => null);
+          // What a move left on a host that stopped answering is removed once it answers again.
+          if (updated?.healthStatus === "ok" || updated?.healthStatus === "warning")
+            await sweepIfDue(updated, log).catch((err: unknown) => log(`sweep of ${updated.name}: ${err instanceof Error ? err.message : String(err)}`));
           if (memoryDue && (updated?.healthStatus === "ok" || updated?.healthStatus === "warning")) await refreshMemory(updated).catch(() => undefined);
         }),
       );

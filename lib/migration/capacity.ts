@@ -7,6 +7,12 @@
 /** A containerd shim and runc state per running container (measured ~14 MiB in the lab). */
 export const SHIM_OVERHEAD_BYTES = 14 * 1024 * 1024;
 
+/**
+ * Moves in flight at once on one host (as source or target) across all batches, unless the host
+ * sets its own limit (Hosts → Edit → Migration limits). Each batch also has its own concurrency.
+ */
+export const HOST_CONCURRENCY_DEFAULT = 4;
+
 /** Default budget: 80% of the host's memory, leaving room for the daemon and the OS. */
 export const DEFAULT_BUDGET_FRACTION = 0.8;
 

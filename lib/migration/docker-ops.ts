@@ -200,9 +200,26 @@ export async function createContainer(side: Side, opts: Docker.ContainerCreateOp
   return c.id;
 }
 
-/** Checkpoints into the container's own checkpoints/ directory and stops it (Exit: true). */
-export async function checkpoint(side: Side, id: string, checkpointId: string): Promise<void> {
-  await call(side, () => cp(side.docker.getContainer(id)).createCheckpoint({ CheckpointID: checkpointId, Exit: true }), LONG_MS);
+const TRANSIENT_CHECKPOINT = /unable to freeze|pause failed/i;
+
+/**
+ * Checkpoints into the container's own checkpoints/ directory and stops it (Exit: true). Under
+ * load the cgroup freezer can time out ("OCI runtime pause failed: unable to freeze") before
+ * anything stopped; that is retried while the container still runs.
+ */
+export async function checkpoint(side: Side, id: string, checkpointId: string, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await call(side, () => cp(side.docker.getContainer(id)).createCheckpoint({ CheckpointID: checkpointId, Exit: true }), LONG_MS);
+      return;
+    } catch (err) {
+      const text = err instanceof DockerError ? (err.dockerMessage ?? err.message) : String(err);
+      if (attempt >= attempts || !TRANSIENT_CHECKPOINT.test(text)) throw err;
+      const now = await inspectOrNull(side, id);
+      if (!now?.State.Running || now.State.Paused) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
 }
 
 /**
@@ -401,9 +418,9 @@ export async function containersOfItem(side: Side, itemId: string): Promise<stri
   return list.map((c) => c.Id);
 }
 
-/** Removes helper containers an interrupted migration left behind. */
-export async function removeHelpers(side: Side): Promise<number> {
-  const list = await call(side, () => side.docker.listContainers({ all: true, filters: { label: [HELPER_LABEL] } }));
+/** Removes the helper containers an interrupted move (`<migrationId>/<itemId>`) left behind. */
+export async function removeHelpers(side: Side, tag: string): Promise<number> {
+  const list = await call(side, () => side.docker.listContainers({ all: true, filters: { label: [`${HELPER_LABEL}=${tag}`] } }));
   await Promise.all(list.map((c) => removeContainer(side, c.Id)));
   return list.length;
 }

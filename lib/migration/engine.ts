@@ -14,7 +14,8 @@ import { ROOMS } from "@/lib/realtime/protocol";
 import { hostBudget, targetUsage } from "@/lib/migration/preflight";
 import { endPhase, log, startPhase, updateBatch, updateItem } from "@/lib/migration/record";
 import { Semaphore } from "@/lib/migration/semaphore";
-import { batchOutcome, phaseOf, TERMINAL, transition, type ItemEvent, type ItemStatus, type PhaseName } from "@/lib/migration/state";
+import { HOST_CONCURRENCY_DEFAULT } from "@/lib/migration/capacity";
+import { batchOutcome, isBatchEnded, itemStatus, phaseOf, TERMINAL, transition, type ItemEvent, type ItemStatus, type PhaseName } from "@/lib/migration/state";
 import { migrationOptionsSchema, type MigrationOptions } from "@/lib/validations/migration";
 
 /**
@@ -37,7 +38,6 @@ type BatchCtx = {
   sources: Map<string, Promise<ops.Side>>;
   images: Map<string, { owner: string; result: Promise<{ ref: string; bytes: number; loaded: boolean }> }>;
   ledger: CapacityLedger;
-  hostSlots: Map<string, Semaphore>;
   hosts: Map<string, Host>;
 };
 
@@ -78,8 +78,39 @@ export class MigrationEngine {
   private readonly cancelled = new Set<string>();
   /** hostId/containerId of every item in flight in this process: one operation per container. */
   private readonly locks = new Set<string>();
+  /**
+   * One memory ledger per target host and one slot semaphore per host, shared by every batch of
+   * this engine: two batches to the same target cannot each fill its whole budget.
+   */
+  private readonly ledgers = new Map<string, { ledger: Promise<CapacityLedger>; batches: number }>();
+  private readonly hostSlots = new Map<string, Semaphore>();
 
   constructor(private readonly hooks: EngineHooks = {}) {}
+
+  private slotOf(host: Pick<Host, "id" | "maxConcurrency">): Semaphore {
+    let slot = this.hostSlots.get(host.id);
+    const limit = host.maxConcurrency ?? HOST_CONCURRENCY_DEFAULT;
+    if (!slot || (slot.limit !== limit && slot.inUse === 0)) this.hostSlots.set(host.id, (slot = new Semaphore(limit)));
+    return slot;
+  }
+
+  /** The target's shared ledger. Set before its usage is measured, so batches starting together share one. */
+  private ledgerOf(targetHost: Host, target: ops.Side): Promise<CapacityLedger> {
+    const held = this.ledgers.get(targetHost.id);
+    if (held) {
+      held.batches++;
+      return held.ledger;
+    }
+    const ledger = targetUsage(target).then((used) => new CapacityLedger(hostBudget(targetHost, target.memTotal), used));
+    this.ledgers.set(targetHost.id, { ledger, batches: 1 });
+    ledger.catch(() => this.ledgers.delete(targetHost.id));
+    return ledger;
+  }
+
+  private releaseLedger(targetHostId: string): void {
+    const held = this.ledgers.get(targetHostId);
+    if (held && --held.batches <= 0) this.ledgers.delete(targetHostId);
+  }
 
   /** Runs (or resumes) a batch in the background; the promise settles when the batch ends. */
   start(migrationId: string): Promise<void> {
@@ -108,7 +139,7 @@ export class MigrationEngine {
 
   private async run(migrationId: string): Promise<void> {
     const migration = await db.migration.findUniqueOrThrow({ where: { id: migrationId } });
-    if (["done", "failed", "cancelled"].includes(migration.status)) return;
+    if (isBatchEnded(migration.status)) return;
     if (migration.cancelRequested) this.cancelled.add(migrationId);
     const options = migrationOptionsSchema.parse(JSON.parse(migration.options));
     await updateBatch(migrationId, { status: "running", ...(migration.startedAt ? {} : { startedAt: new Date() }) });
@@ -121,14 +152,26 @@ export class MigrationEngine {
         return null;
       });
       if (ctx) {
-        await log(migrationId, null, "start", `${pending.length} container(s) to ${ctx.target.host.name}, ${options.concurrency} at a time; budget ${formatBytes(ctx.ledger.budgetBytes)}, ${formatBytes(ctx.ledger.usedAtStartBytes)} in use`);
-        let next = 0;
-        const worker = async () => {
-          while (next < pending.length) await this.admit(ctx, pending[next++]!);
-        };
-        await Promise.all(Array.from({ length: Math.min(options.concurrency, pending.length) }, worker));
+        try {
+          await log(migrationId, null, "start", `${pending.length} container(s) to ${ctx.target.host.name}, ${options.concurrency} at a time; budget ${formatBytes(ctx.ledger.budgetBytes)}, ${formatBytes(ctx.ledger.committedBytes)} in use or reserved`);
+          let next = 0;
+          const worker = async () => {
+            while (next < pending.length) {
+              const item = pending[next++]!;
+              // An unexpected throw (a database write, a bug) must not stop the other workers or
+              // leave this item half-way: it is resolved from what the hosts show.
+              await this.admit(ctx, item).catch((err: unknown) => this.rescue(migration, options, item, err));
+            }
+          };
+          await Promise.all(Array.from({ length: Math.min(options.concurrency, pending.length) }, worker));
+        } finally {
+          this.releaseLedger(migration.targetHostId);
+        }
       }
     }
+    // Whatever is still pending (an item set back by a rescue) did not start: it stays on its source.
+    for (const item of await db.migrationItem.findMany({ where: { migrationId, status: "pending" } }))
+      await this.skip(item, "not started: the engine hit an error before its checkpoint; still running on its source");
     const items = await db.migrationItem.findMany({ where: { migrationId }, select: { status: true } });
     const status = batchOutcome(items as { status: ItemStatus }[], this.cancelled.has(migrationId));
     this.cancelled.delete(migrationId);
@@ -139,11 +182,9 @@ export class MigrationEngine {
   private async context(migration: Migration, options: MigrationOptions): Promise<BatchCtx> {
     const targetHost = await db.host.findUniqueOrThrow({ where: { id: migration.targetHostId } });
     const target = await ops.openSide(toSide(targetHost));
-    const ledger = new CapacityLedger(hostBudget(targetHost, target.memTotal), await targetUsage(target));
     const hosts = new Map((await db.host.findMany()).map((h) => [h.id, h]));
-    const hostSlots = new Map<string, Semaphore>();
-    for (const h of hosts.values()) hostSlots.set(h.id, new Semaphore(h.maxConcurrency ?? options.concurrency));
-    return { migration, options, target, sources: new Map(), images: new Map(), ledger, hostSlots, hosts };
+    const ledger = await this.ledgerOf(targetHost, target); // last: run() releases it once the workers end
+    return { migration, options, target, sources: new Map(), images: new Map(), ledger, hosts };
   }
 
   private source(ctx: BatchCtx, hostId: string): Promise<ops.Side> {
@@ -157,7 +198,7 @@ export class MigrationEngine {
   }
 
   private async skip(item: MigrationItem, reason: string): Promise<void> {
-    await updateItem(item.id, { status: transition(item.status as ItemStatus, { type: "skip", reason }), error: reason, errorCode: "SKIPPED", finishedAt: new Date() });
+    await updateItem(item.id, { status: transition(itemStatus(item.status), { type: "skip", reason }), error: reason, errorCode: "SKIPPED", finishedAt: new Date() });
     await log(item.migrationId, item.id, "skipped", `${item.name}: ${reason}`);
   }
 
@@ -178,15 +219,16 @@ export class MigrationEngine {
         `does not fit ${ctx.target.host.name}'s memory budget (needs ${formatBytes(need)}, ${formatBytes(ctx.ledger.freeBytes)} of ${formatBytes(ctx.ledger.budgetBytes)} free); still running on its source`,
       );
     }
-    const srcSlot = ctx.hostSlots.get(item.sourceHostId) ?? new Semaphore(ctx.options.concurrency);
-    const tgtSlot = ctx.hostSlots.get(ctx.target.host.id) ?? new Semaphore(ctx.options.concurrency);
+    const srcHost = ctx.hosts.get(item.sourceHostId) ?? { id: item.sourceHostId, maxConcurrency: null };
+    const tgtHost = ctx.hosts.get(ctx.target.host.id) ?? { id: ctx.target.host.id, maxConcurrency: null };
     this.locks.add(key);
-    const releaseTgt = await tgtSlot.acquire();
-    const releaseSrc = await srcSlot.acquire();
+    let status: ItemStatus | null = null;
+    const releaseTgt = await this.slotOf(tgtHost).acquire();
+    const releaseSrc = await this.slotOf(srcHost).acquire();
     try {
-      const status = await this.migrateItem(ctx, src, item);
-      if (status !== "done") ctx.ledger.release(need);
+      status = await this.migrateItem(ctx, src, item);
     } finally {
+      if (status !== "done") ctx.ledger.release(need);
       releaseSrc();
       releaseTgt();
       this.locks.delete(key);
@@ -196,7 +238,7 @@ export class MigrationEngine {
   /** One container, phase by phase. Returns the item's final status. */
   private async migrateItem(ctx: BatchCtx, src: ops.Side, item: MigrationItem): Promise<ItemStatus> {
     const tgt = ctx.target;
-    let status = item.status as ItemStatus;
+    let status = itemStatus(item.status);
     let targetId: string | null = null;
     let checkpointAt: Date | null = null;
     const checkpointId = `ferry-${item.id}`;
@@ -361,9 +403,10 @@ export class MigrationEngine {
     const next = transition(from, { type: "fail", reason: e.message });
     const warnings = s.warnings.length ? JSON.stringify(s.warnings) : null;
     if (next === "failed") {
-      if (s.targetId) await ops.removeContainer(tgt, s.targetId).catch(() => undefined);
+      const leftover = s.targetId ? await this.removeHalfMadeTarget(tgt, s.targetId) : null;
+      if (leftover) s.warnings.push(leftover);
       const error = `${e.message} (the source was not touched and is still running)`;
-      await updateItem(item.id, { status: next, error, errorCode: e.code, finishedAt: new Date(), warnings });
+      await updateItem(item.id, { status: next, error, errorCode: e.code, finishedAt: new Date(), warnings: s.warnings.length ? JSON.stringify(s.warnings) : null });
       await log(item.migrationId, item.id, "failed", `${item.name}: ${error}`);
       return next;
     }
@@ -372,10 +415,19 @@ export class MigrationEngine {
     await log(item.migrationId, item.id, "rollback", `${item.name}: ${e.message}; rolling back`);
     const phaseId = await startPhase(item.id, "rollback");
     try {
-      const detail = await this.resumeSource(src, tgt, item.sourceContainerId, s.targetId, s.checkpointId);
-      await endPhase(phaseId, true, detail);
+      // The source first: it depends on nothing but the source host. The target (which may be
+      // the host that just failed) is cleaned up after, or swept when it answers again.
+      const detail = await this.resumeSource(src, item.sourceContainerId, s.checkpointId);
+      const leftover = s.targetId ? await this.removeHalfMadeTarget(tgt, s.targetId) : null;
+      if (leftover) s.warnings.push(leftover);
+      await endPhase(phaseId, true, leftover ? `${detail}; ${leftover}` : detail);
       const downtimeMs = s.checkpointAt ? Date.now() - s.checkpointAt.getTime() : null;
-      await updateItem(item.id, { status: transition(next, { type: "rolled-back" }), downtimeMs, finishedAt: new Date() });
+      await updateItem(item.id, {
+        status: transition(next, { type: "rolled-back" }),
+        downtimeMs,
+        finishedAt: new Date(),
+        warnings: s.warnings.length ? JSON.stringify(s.warnings) : null,
+      });
       await log(item.migrationId, item.id, "rolled-back", `${item.name}: ${detail}`);
       return "rolled-back";
     } catch (rbErr) {
@@ -390,9 +442,18 @@ export class MigrationEngine {
     }
   }
 
-  /** Removes the half-made target and resumes the source from its own checkpoint (if it is stopped). */
-  private async resumeSource(src: ops.Side, tgt: ops.Side, sourceId: string, targetId: string | null, checkpointId: string): Promise<string> {
-    if (targetId) await ops.removeContainer(tgt, targetId);
+  /** Removes a half-made target; on failure says so (the host sweep removes it once the host answers). */
+  private async removeHalfMadeTarget(tgt: ops.Side, targetId: string): Promise<string | null> {
+    try {
+      await ops.removeContainer(tgt, targetId);
+      return null;
+    } catch (err) {
+      return `the half-made target ${targetId.slice(0, 12)} on ${tgt.host.name} could not be removed yet (${msg(err)}); it is removed when ${tgt.host.name} answers again`;
+    }
+  }
+
+  /** Resumes the source from its own checkpoint (if it is stopped). Needs nothing but the source host. */
+  private async resumeSource(src: ops.Side, sourceId: string, checkpointId: string): Promise<string> {
     // A checkpoint may still be under way in the daemon (the source is frozen while CRIU dumps).
     const info = await ops.waitSettled(src, sourceId);
     if (info.State.Running) {
@@ -431,22 +492,15 @@ export class MigrationEngine {
    * after it → resume the source from its checkpoint.
    */
   async recover(): Promise<{ resolved: number; batches: number }> {
-    const batches = await db.migration.findMany({ where: { status: { in: ["planning", "running"] } }, include: { items: true } });
+    const batches = await db.migration.findMany({ where: { status: "running" }, include: { items: true } });
     let resolved = 0;
     for (const b of batches) {
       if (this.runs.has(b.id)) continue;
       const options = migrationOptionsSchema.parse(JSON.parse(b.options));
       for (const item of b.items) {
-        const status = item.status as ItemStatus;
+        const status = itemStatus(item.status);
         if (status === "pending" || TERMINAL.has(status)) continue;
-        await this.resolveInterrupted(b, options, item).catch(async (err: unknown) => {
-          await updateItem(item.id, {
-            status: "failed",
-            error: `interrupted by a restart and could not be resolved: ${msg(err)}`,
-            errorCode: "RECOVERY",
-            finishedAt: new Date(),
-          });
-        });
+        await this.resolveInterrupted(b, options, item).catch((err: unknown) => this.giveUp(item, `interrupted by a restart and could not be resolved: ${msg(err)}`));
         resolved++;
       }
       void this.start(b.id);
@@ -454,20 +508,55 @@ export class MigrationEngine {
     return { resolved, batches: batches.length };
   }
 
-  private async resolveInterrupted(b: Migration, options: MigrationOptions, item: MigrationItem): Promise<void> {
+  /** An item whose run threw: resolve it from what the hosts show (as after a restart), or give up cleanly. */
+  private async rescue(migration: Migration, options: MigrationOptions, item: MigrationItem, err: unknown): Promise<void> {
+    console.error(`[ferry] item ${item.id} (${item.name}) hit an engine error:`, err);
+    await log(item.migrationId, item.id, "error", `${item.name}: engine error: ${msg(err)}; resolving from what the hosts show`).catch(() => undefined);
+    const fresh = await db.migrationItem.findUnique({ where: { id: item.id } }).catch(() => null);
+    if (!fresh || TERMINAL.has(itemStatus(fresh.status)) || fresh.status === "pending") return;
+    await this.resolveInterrupted(migration, options, fresh, `an engine error (${msg(err)}) interrupted this move`).catch((e: unknown) =>
+      this.giveUp(fresh, `an engine error interrupted this move and it could not be resolved: ${msg(e)}`),
+    );
+  }
+
+  /**
+   * The last resort when an item cannot be resolved (its host is unreachable, the database failed):
+   * the item ends "failed" through the state machine, with the reason and what the operator can do.
+   * An item in cleanup had been verified on the target: it stays as it is for the next recovery.
+   */
+  private async giveUp(item: MigrationItem, reason: string): Promise<void> {
+    const fresh = await db.migrationItem.findUnique({ where: { id: item.id } }).catch(() => null);
+    let status = itemStatus(fresh?.status ?? item.status);
+    if (TERMINAL.has(status) || status === "cleanup") return;
+    if (status === "pending") status = transition(status, { type: "skip", reason });
+    else {
+      status = transition(status, { type: "fail", reason });
+      if (status === "rolling-back") status = transition(status, { type: "rollback-failed", reason });
+    }
+    const cp = fresh?.checkpointId ?? item.checkpointId;
+    const hint = cp ? `; if the source is stopped, resume it with: docker start --checkpoint ${cp} ${item.name}` : "";
+    await updateItem(item.id, { status, error: `${reason}${hint}`, errorCode: "RECOVERY", finishedAt: new Date() }).catch((err: unknown) =>
+      console.error(`[ferry] could not record the end of item ${item.id}:`, err),
+    );
+    await log(item.migrationId, item.id, "failed", `${item.name}: ${reason}`).catch(() => undefined);
+  }
+
+  private async resolveInterrupted(b: Migration, options: MigrationOptions, item: MigrationItem, note = "the dashboard restarted during this move"): Promise<void> {
     const [srcHost, tgtHost] = await Promise.all([
       db.host.findUniqueOrThrow({ where: { id: item.sourceHostId } }),
       db.host.findUniqueOrThrow({ where: { id: b.targetHostId } }),
     ]);
     const src = await ops.openSide(toSide(srcHost));
-    const tgt = await ops.openSide(toSide(tgtHost));
-    await Promise.all([ops.removeHelpers(src), ops.removeHelpers(tgt)]);
-    let status = item.status as ItemStatus;
+    // The target may be the host that is down: the source must not wait for it.
+    const tgt = await ops.openSide(toSide(tgtHost)).catch(() => null);
+    // This item's helpers only: other items of other batches may be in flight on these hosts.
+    const tag = `${item.migrationId}/${item.id}`;
+    await Promise.all([ops.removeHelpers(src, tag), tgt && ops.removeHelpers(tgt, tag).catch(() => 0)]);
+    let status = itemStatus(item.status);
     const cp = item.checkpointId ?? `ferry-${item.id}`;
-    const note = "the dashboard restarted during this move";
-    const target = item.targetContainerId ? await ops.inspectOrNull(tgt, item.targetContainerId) : null;
+    const target = tgt && item.targetContainerId ? await ops.inspectOrNull(tgt, item.targetContainerId).catch(() => null) : null;
 
-    if (target?.State.Running && ["restoring", "verifying", "cleanup"].includes(status)) {
+    if (tgt && target?.State.Running && ["restoring", "verifying", "cleanup"].includes(status)) {
       // The restore happened: finish the move.
       await ops.deleteCheckpoint(tgt, target.Id, cp).catch(() => undefined);
       if (options.keepSource) await ops.deleteCheckpoint(src, item.sourceContainerId, cp).catch(() => undefined);
@@ -478,16 +567,30 @@ export class MigrationEngine {
       return;
     }
     if (status === "image-sync" || status === "creating") {
-      for (const id of await ops.containersOfItem(tgt, item.id)) await ops.removeContainer(tgt, id);
+      // A half-made target on a host that is down is swept when it answers again.
+      if (tgt) for (const id of await ops.containersOfItem(tgt, item.id).catch(() => [])) await ops.removeContainer(tgt, id).catch(() => undefined);
       status = transition(status, { type: "requeue" });
       await updateItem(item.id, { status, targetContainerId: null });
       await log(b.id, item.id, "recovered", `${item.name}: ${note} before the checkpoint; it starts over`);
       return;
     }
-    // After the checkpoint: roll back.
-    status = transition(status, { type: "fail", reason: note });
+    if (status === "cleanup") {
+      // The move had been verified; the copy on the target stopped since. Keep the source (if it is
+      // still there) for the operator and say so; never start a second copy.
+      while (status !== "done") status = transition(status, { type: "advance" });
+      const state = !tgt ? `${b.targetHostName} is unreachable` : target ? `${target.State.Status}, exit ${target.State.ExitCode}` : "gone";
+      await updateItem(item.id, { status, finishedAt: new Date(), warnings: JSON.stringify([`${note} during cleanup; the copy on ${b.targetHostName} is not running now (${state}); the source was left as it was`]) });
+      await log(b.id, item.id, "recovered", `${item.name}: ${note} during cleanup; the copy on ${b.targetHostName}: ${state}`);
+      return;
+    }
+    // After the checkpoint: roll back (an item killed mid-rollback is already rolling back).
+    if (status !== "rolling-back") status = transition(status, { type: "fail", reason: note });
     await updateItem(item.id, { status, error: `${note}; rolled back`, errorCode: "INTERRUPTED" });
-    const detail = await this.resumeSource(src, tgt, item.sourceContainerId, item.targetContainerId, cp);
+    const detail = await this.resumeSource(src, item.sourceContainerId, cp);
+    if (item.targetContainerId && tgt) {
+      const leftover = await this.removeHalfMadeTarget(tgt, item.targetContainerId);
+      if (leftover) await log(b.id, item.id, "leftover", `${item.name}: ${leftover}`);
+    }
     const downtimeMs = item.checkpointAt ? Date.now() - item.checkpointAt.getTime() : null;
     await updateItem(item.id, { status: transition(status, { type: "rolled-back" }), downtimeMs, finishedAt: new Date() });
     await log(b.id, item.id, "recovered", `${item.name}: ${note}; ${detail}`);

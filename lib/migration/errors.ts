@@ -19,3 +19,11 @@ export class MigrationError extends Error {
     return new MigrationError(phase, "INTERNAL", `${phase}: ${msg}`);
   }
 }
+
+/** A container is already in a batch that has not ended (one operation per container; HTTP 409). */
+export class MigrationConflictError extends Error {
+  readonly code = "ALREADY_MIGRATING";
+  constructor(readonly containers: string[]) {
+    super(`already being migrated: ${containers.join(", ")}`);
+  }
+}

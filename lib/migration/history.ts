@@ -3,7 +3,7 @@ import { z } from "zod";
 import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { downtimeHistogram, percentile } from "@/lib/migration/stats";
-import type { BatchStatus } from "@/lib/migration/state";
+import { BATCH_ENDED, batchStatus, type BatchStatus } from "@/lib/migration/state";
 
 /** History of batches: filters, cursor pages and the figures the charts draw. */
 
@@ -72,7 +72,7 @@ export async function listBatches(filter: HistoryFilter, page: { limit: number; 
       const durationMs = b.finishedAt ? b.finishedAt.getTime() - start.getTime() : null;
       return {
         id: b.id,
-        status: b.status as BatchStatus,
+        status: batchStatus(b.status),
         createdAt: b.createdAt.toISOString(),
         createdBy: b.createdBy,
         startedAt: b.startedAt?.toISOString() ?? null,
@@ -154,7 +154,7 @@ export async function setRetentionDays(days: number): Promise<void> {
  */
 export async function purgeOldDetail(days: number, now = new Date()): Promise<{ phases: number; events: number }> {
   const before = new Date(now.getTime() - days * 86_400_000);
-  const old = { status: { in: ["done", "failed", "cancelled"] }, finishedAt: { lt: before } };
+  const old = { status: { in: [...BATCH_ENDED] }, finishedAt: { lt: before } };
   const phases = await db.migrationPhase.deleteMany({ where: { item: { migration: old } } });
   const events = await db.migrationEvent.deleteMany({ where: { migration: old } });
   return { phases: phases.count, events: events.count };

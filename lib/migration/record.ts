@@ -3,7 +3,8 @@ import { db } from "@/lib/db";
 import type { Migration, MigrationItem, MigrationPhase } from "@/lib/generated/prisma/client";
 import { getIo } from "@/lib/realtime/emitter";
 import { ROOMS } from "@/lib/realtime/protocol";
-import type { BatchStatus, ItemStatus, PhaseName } from "@/lib/migration/state";
+import { batchStatus, itemStatus, TERMINAL, type BatchStatus, type PhaseName } from "@/lib/migration/state";
+import { MigrationConflictError } from "@/lib/migration/errors";
 import { migrationOptionsSchema, type MigrationOptions } from "@/lib/validations/migration";
 import type { Plan } from "@/lib/migration/preflight";
 import { countByStatus, type MigrationItemView, type MigrationView, type PhaseView } from "@/lib/migration/view";
@@ -27,7 +28,7 @@ export function itemView(i: ItemWithPhases): MigrationItemView {
     containerId: i.sourceContainerId,
     name: i.name,
     image: i.image,
-    status: i.status as ItemStatus,
+    status: itemStatus(i.status),
     targetName: i.targetName,
     targetContainerId: i.targetContainerId,
     memoryNeedBytes: i.memoryNeedBytes === null ? null : Number(i.memoryNeedBytes),
@@ -57,7 +58,7 @@ export function migrationView(m: Migration & { items: ItemWithPhases[] }): Migra
   const items = [...m.items].sort((a, b) => a.seq - b.seq).map(itemView);
   return {
     id: m.id,
-    status: m.status as BatchStatus,
+    status: batchStatus(m.status),
     targetHostId: m.targetHostId,
     targetHostName: m.targetHostName,
     options: migrationOptionsSchema.parse(JSON.parse(m.options)),
@@ -116,7 +117,7 @@ export async function updateBatch(migrationId: string, data: { status?: BatchSta
   const io = getIo();
   io?.to(ROOMS.migration(migrationId)).emit("migration:batch", {
     migrationId,
-    status: m.status as BatchStatus,
+    status: batchStatus(m.status),
     finishedAt: iso(m.finishedAt),
     cancelRequested: m.cancelRequested,
   });
@@ -135,6 +136,14 @@ export async function recordBatch(plan: Plan, options: MigrationOptions, created
   const started = new Date(plan.startedAt);
   const ended = new Date(plan.finishedAt);
   return db.$transaction(async (tx) => {
+    const runnable = plan.items.filter((i) => i.errors.length === 0);
+    if (runnable.length) {
+      const busy = await tx.migrationItem.findMany({
+        where: { status: { notIn: [...TERMINAL] }, OR: runnable.map((i) => ({ sourceHostId: i.hostId, sourceContainerId: i.containerId })) },
+        select: { name: true },
+      });
+      if (busy.length) throw new MigrationConflictError([...new Set(busy.map((b) => b.name))]);
+    }
     const m = await tx.migration.create({
       data: {
         status: "running",

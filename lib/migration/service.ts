@@ -2,17 +2,14 @@ import "server-only";
 import { db } from "@/lib/db";
 import { InputError } from "@/lib/errors";
 import { engine, type MigrationEngine } from "@/lib/migration/engine";
+import { MigrationConflictError } from "@/lib/migration/errors";
+import { isBatchEnded } from "@/lib/migration/state";
 import { activeContainers, planMigration, type Plan } from "@/lib/migration/preflight";
 import { loadMigrationView, log, recordBatch } from "@/lib/migration/record";
 import type { MigrationView } from "@/lib/migration/view";
 import { migrationOptionsSchema, migrationRequestSchema, type MigrationRequest } from "@/lib/validations/migration";
 
-export class MigrationConflictError extends Error {
-  readonly code = "ALREADY_MIGRATING";
-  constructor(readonly containers: string[]) {
-    super(`already being migrated: ${containers.join(", ")}`);
-  }
-}
+export { MigrationConflictError };
 
 export class MigrationNotFoundError extends Error {
   readonly code = "MIGRATION_NOT_FOUND";
@@ -49,6 +46,8 @@ export async function startMigration(request: MigrationRequest, createdBy: strin
   const busyById = plan.items.filter((i) => active.has(`${i.hostId}/${i.containerId}`)).map((i) => i.name);
   if (busyById.length) throw new MigrationConflictError(busyById);
 
+  // The check that counts: inside the transaction that records the batch (pre-flight takes
+  // seconds, and two requests for the same container may both have passed the checks above).
   const migration = await recordBatch(plan, options, createdBy);
   await log(migration.id, null, "created", `${plan.items.length} container(s) → ${plan.target.name} by ${createdBy}`);
   void eng.start(migration.id);
@@ -63,7 +62,7 @@ export async function getMigration(id: string): Promise<MigrationView> {
 
 export async function cancelMigration(id: string, eng: MigrationEngine = engine()): Promise<MigrationView> {
   const view = await getMigration(id);
-  if (["done", "failed", "cancelled"].includes(view.status)) return view;
+  if (isBatchEnded(view.status)) return view;
   await eng.cancel(id);
   return getMigration(id);
 }

@@ -106,7 +106,23 @@ export function progressOf(status: ItemStatus): number {
   return i <= 0 ? 0 : i / (FORWARD.length - 1);
 }
 
-export type BatchStatus = "planning" | "running" | "done" | "failed" | "cancelled";
+/** A batch is recorded "running" once pre-flight has planned it (pre-flight itself writes nothing). */
+export const BATCH_STATUSES = ["running", "done", "failed", "cancelled"] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+export const BATCH_ENDED: ReadonlySet<BatchStatus> = new Set(["done", "failed", "cancelled"]);
+
+/** A status read from the database, checked: an unknown value is a bug, not something to cast. */
+export function itemStatus(value: string): ItemStatus {
+  if (!(ITEM_STATUSES as readonly string[]).includes(value)) throw new Error(`unknown item status "${value}"`);
+  return value as ItemStatus;
+}
+
+export function batchStatus(value: string): BatchStatus {
+  if (!(BATCH_STATUSES as readonly string[]).includes(value)) throw new Error(`unknown batch status "${value}"`);
+  return value as BatchStatus;
+}
+
+export const isBatchEnded = (value: string) => BATCH_ENDED.has(value as BatchStatus);
 
 /** A finished batch's status from its items: done only when every item is done. */
 export function batchOutcome(items: { status: ItemStatus }[], cancelled: boolean): BatchStatus {

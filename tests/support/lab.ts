@@ -30,10 +30,17 @@ export async function startCounter(which: "a" | "b", name: string): Promise<stri
   return startContainer(which, name);
 }
 
+/**
+ * A clean lab for a test file: its test containers, and any helper a crashed earlier run left (a
+ * run whose database is gone cannot have them swept: the sweep never touches what it does not know).
+ */
 export async function removeTestContainers(): Promise<void> {
   for (const which of ["a", "b"] as const) {
     const docker = labDocker(which);
-    const list = await docker.listContainers({ all: true, filters: { label: ["ferry.test=1"] } });
+    const list = [
+      ...(await docker.listContainers({ all: true, filters: { label: ["ferry.test=1"] } })),
+      ...(await docker.listContainers({ all: true, filters: { label: ["ferry.helper"] } })),
+    ];
     await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   }
 }
