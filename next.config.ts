@@ -5,6 +5,8 @@ const nextConfig: NextConfig = {
   serverExternalPackages: ["better-sqlite3", "@prisma/adapter-better-sqlite3", "dockerode", "docker-modem", "ssh2", "cpu-features"],
   poweredByHeader: false,
   typedRoutes: false,
+  // On every response, pages, API and static files alike. The Content-Security-Policy is set per
+  // request in proxy.ts (it names the request's host for socket.io); see lib/auth/browser-policy.ts.
   async headers() {
     return [
       {
@@ -13,6 +15,8 @@ const nextConfig: NextConfig = {
           { key: "X-Frame-Options", value: "DENY" },
           { key: "X-Content-Type-Options", value: "nosniff" },
           { key: "Referrer-Policy", value: "same-origin" },
+          { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
+          { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=()" },
         ],
       },
     ];

@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { contentSecurityPolicy, requestHost } from "@/lib/auth/browser-policy";
 
 // A first gate: no session cookie means no page, action or API call. The session itself is
 // validated against the database by every page, action and route handler (lib/auth/current.ts).
@@ -6,6 +7,10 @@ const SESSION_COOKIE = "ferry_session";
 const PUBLIC = ["/login", "/setup"];
 
 export function proxy(req: NextRequest) {
+  return withPolicy(req, gate(req));
+}
+
+function gate(req: NextRequest): NextResponse {
   const { pathname, search } = req.nextUrl;
   if (PUBLIC.some((p) => pathname === p || pathname.startsWith(`${p}/`))) return NextResponse.next();
   if (req.cookies.get(SESSION_COOKIE)?.value) return NextResponse.next();
@@ -22,6 +27,13 @@ export function proxy(req: NextRequest) {
   const login = new URL("/login", req.url);
   if (pathname !== "/") login.searchParams.set("next", pathname + search);
   return NextResponse.redirect(login);
+}
+
+// The CSP is set here rather than in next.config.ts because connect-src names this request's host
+// (socket.io's ws://host); the fixed headers (nosniff, Referrer-Policy, X-Frame-Options) are in next.config.ts.
+function withPolicy(req: NextRequest, res: NextResponse): NextResponse {
+  res.headers.set("Content-Security-Policy", contentSecurityPolicy(requestHost(req.headers), process.env.NODE_ENV !== "production"));
+  return res;
 }
 
 export const config = {

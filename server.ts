@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import next from "next";
 import { env } from "@/lib/env";
 import { bootstrap } from "@/lib/bootstrap";
+import { stampClientAddress } from "@/lib/auth/client-address";
 import { attachRealtime } from "@/lib/realtime/server";
 import { startHostMonitor } from "@/lib/hosts/monitor";
 import { engine } from "@/lib/migration/engine";
@@ -17,8 +18,12 @@ async function main() {
   const handle = app.getRequestHandler();
   await app.prepare();
 
-  const httpServer = createServer((req, res) => void handle(req, res));
-  const io = attachRealtime(httpServer);
+  const httpServer = createServer((req, res) => {
+    // Next cannot see the socket; the login rate limit needs the real client (lib/auth/client-address.ts).
+    stampClientAddress(req, e.FERRY_TRUSTED_PROXY);
+    void handle(req, res);
+  });
+  const realtime = attachRealtime(httpServer);
   const stopMonitor = startHostMonitor(log);
   const stopRetention = startRetention(log);
   // Batches a previous process left in flight: resolve each item from what the hosts show, resume.
@@ -33,7 +38,8 @@ async function main() {
     log(`${signal}: shutting down`);
     stopMonitor();
     stopRetention();
-    io.close();
+    realtime.stop();
+    realtime.io.close();
     httpServer.close(() => process.exit(0));
     setTimeout(() => process.exit(0), 5000).unref();
   };

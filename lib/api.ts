@@ -1,6 +1,7 @@
 import "server-only";
 import { NextResponse } from "next/server";
 import { ZodError } from "zod";
+import { crossSiteRefusal } from "@/lib/auth/browser-policy";
 import { requireApiCaller, UnauthenticatedError } from "@/lib/auth/current";
 import { DockerError } from "@/lib/docker/errors";
 import { InputError } from "@/lib/errors";
@@ -14,11 +15,19 @@ export function apiError(status: number, code: string, message: string, extra: R
   return NextResponse.json({ error: { code, message, ...extra } }, { status });
 }
 
-/** Wraps a /api/v1 handler: authentication first, then expected errors as JSON with a status. */
+/**
+ * Wraps a /api/v1 handler: authentication first, then (for the session cookie) the browser's
+ * origin, then expected errors as JSON with a status. Bearer tokens are not subject to the origin
+ * check: a browser never attaches them on its own, so another site cannot ride on them.
+ */
 export function apiRoute<Ctx>(handler: (req: Request, ctx: Ctx, caller: Caller) => Promise<Response>) {
   return async (req: Request, ctx: Ctx): Promise<Response> => {
     try {
       const caller = await requireApiCaller();
+      if (caller.kind === "session") {
+        const refusal = crossSiteRefusal(req.method, req.headers);
+        if (refusal) return apiError(refusal.status, refusal.code, refusal.message);
+      }
       return await handler(req, ctx, caller);
     } catch (err) {
       if (err instanceof UnauthenticatedError) return apiError(401, err.code, err.message);

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -22,6 +23,17 @@ const schema = z.object({
   FERRY_DOCKER_TIMEOUT_MS: z.coerce.number().int().min(200).max(120_000).default(5000),
   /** Register the machine's own /var/run/docker.sock as host "local" on first start. */
   FERRY_REGISTER_LOCAL: z.enum(["0", "1"]).default("1"),
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (comma-separated IP addresses). Everyone
+   * else is known by the socket's own address, so a client cannot choose its rate-limit key.
+   */
+  FERRY_TRUSTED_PROXY: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((a) => a.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine((a) => isIP(a) !== 0, { error: (iss) => `"${String(iss.input)}" is not an IP address` }))),
+  /** Hours a session lasts from sign-in, however much it is used. */
+  FERRY_SESSION_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24 * 7),
 });
 
 export type Env = z.infer<typeof schema>;

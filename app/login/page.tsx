@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { AuthCard } from "@/components/auth/auth-card";
 import { LoginForm } from "@/components/auth/login-form";
 import { currentUser } from "@/lib/auth/current";
+import { safeNextPath } from "@/lib/auth/redirect";
 import { hasAnyUser } from "@/lib/auth/users";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -14,7 +15,8 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const { next } = await searchParams;
   return (
     <AuthCard title="Sign in" subtitle="This dashboard controls Docker on every registered host.">
-      <LoginForm next={typeof next === "string" ? next : undefined} />
+      {/* Checked here too (loginAction checks again): the form never carries a path off the site. */}
+      <LoginForm next={safeNextPath(next) ?? undefined} />
     </AuthCard>
   );
 }

@@ -1,7 +1,9 @@
 "use server";
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { FailureLimiter } from "@/lib/auth/rate-limit";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/auth/client-address";
+import { LoginLimiter } from "@/lib/auth/rate-limit";
+import { safeNextPath } from "@/lib/auth/redirect";
 import { createSession, deleteSession, SESSION_COOKIE, sessionCookieOptions, sessionRoom } from "@/lib/auth/session";
 import { checkCredentials, createFirstUser, hasAnyUser } from "@/lib/auth/users";
 import { fieldErrors } from "@/lib/validations/host";
@@ -10,8 +12,9 @@ import { getIo } from "@/lib/realtime/emitter";
 
 export type AuthFormState = { message?: string; errors?: Record<string, string[]> };
 
-const g = globalThis as unknown as { __ferryLoginLimiter?: FailureLimiter };
-const limiter = (g.__ferryLoginLimiter ??= new FailureLimiter(10, 5 * 60 * 1000));
+// 10 failed sign-ins per (address, user name) and 30 per address, per 5 minutes (docs/architecture.md, security model).
+const g = globalThis as unknown as { __ferryLoginLimiter?: LoginLimiter };
+const limiter = (g.__ferryLoginLimiter ??= new LoginLimiter());
 
 async function startSession(userId: string) {
   const { token, expiresAt } = await createSession(userId);
@@ -31,20 +34,17 @@ export async function setupAction(_prev: AuthFormState, form: FormData): Promise
 export async function loginAction(_prev: AuthFormState, form: FormData): Promise<AuthFormState> {
   const parsed = loginSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) return { message: "Enter your user name and password", errors: fieldErrors(parsed.error) };
-  const h = await headers();
-  const client = h.get("x-forwarded-for")?.split(",")[0]?.trim() || "local";
-  const key = `${client}|${parsed.data.username}`;
-  const wait = limiter.retryAfter(key);
-  if (wait > 0) return { message: `Too many failed sign-ins: try again in ${Math.ceil(wait / 1000)} s` };
+  // The socket's address, stamped by server.ts (a client's own value of that header is replaced).
+  // Without server.ts in front every client shares the key "unknown": limited too much, never too little.
+  const address = (await headers()).get(CLIENT_ADDRESS_HEADER) ?? "unknown";
+  // Counted before the password is checked, so parallel guesses cannot all get through.
+  const attempt = limiter.begin(address, parsed.data.username);
+  if (!attempt.ok) return { message: `Too many failed sign-ins: try again in ${Math.ceil(attempt.retryAfterMs / 1000)} s` };
   const user = await checkCredentials(parsed.data.username, parsed.data.password);
-  if (!user) {
-    limiter.fail(key);
-    return { message: "Wrong user name or password" };
-  }
-  limiter.reset(key);
+  if (!user) return { message: "Wrong user name or password" };
+  attempt.succeeded();
   await startSession(user.id);
-  const next = String(form.get("next") ?? "");
-  redirect(next.startsWith("/") && !next.startsWith("//") ? next : "/containers");
+  redirect(safeNextPath(form.get("next")) ?? "/containers");
 }
 
 export async function logoutAction(): Promise<void> {

@@ -1,19 +1,15 @@
 import "server-only";
 import { z } from "zod";
 import { db } from "@/lib/db";
+import type { historyQuerySchema } from "@/lib/validations/history";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { downtimeHistogram, percentile } from "@/lib/migration/stats";
 import { BATCH_ENDED, batchStatus, type BatchStatus } from "@/lib/migration/state";
 
 /** History of batches: filters, cursor pages and the figures the charts draw. */
 
-export const historyFilterSchema = z.object({
-  host: z.string().max(64).regex(/^[A-Za-z0-9_-]*$/).optional().catch(undefined),
-  outcome: z.enum(["running", "done", "failed", "cancelled"]).optional().catch(undefined),
-  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
-  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
-});
-export type HistoryFilter = z.infer<typeof historyFilterSchema>;
+/** The filter, as lib/validations/history.ts parses it from a query string (real calendar dates only). */
+export type HistoryFilter = z.infer<typeof historyQuerySchema>;
 
 export const pageSchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(25),

@@ -26,6 +26,8 @@ export interface ServerToClientEvents {
   /** Bytes streamed so far in an item's transfer (live, not stored; the phase row gets the total). */
   "migration:progress": (event: { migrationId: string; itemId: string; bytes: number; bytesPerSecond: number }) => void;
   "migrations:changed": () => void;
+  /** A subscribe the server did not honour (too many rooms on one socket). */
+  "subscription:refused": (event: { room: string; reason: string }) => void;
 }
 
 export interface ClientToServerEvents {
@@ -34,6 +36,9 @@ export interface ClientToServerEvents {
   "migration:unsubscribe": (migrationId: string) => void;
   "migrations:subscribe": () => void;
 }
+
+/** Rooms one socket may be in besides its own; a page needs two or three. */
+export const MAX_SUBSCRIPTIONS = 50;
 
 export const ROOMS = {
   hosts: "hosts",

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
-import { FailureLimiter } from "@/lib/auth/rate-limit";
 import { loginSchema, setupSchema } from "@/lib/validations/auth";
 
 describe("password hashing (scrypt)", () => {
@@ -14,30 +13,6 @@ describe("password hashing (scrypt)", () => {
   });
   it("salts: the same password hashes differently", async () => {
     expect(await hashPassword("same password")).not.toBe(await hashPassword("same password"));
-  });
-});
-
-describe("FailureLimiter", () => {
-  it("locks a key after max failures until the window ends", () => {
-    let t = 0;
-    const l = new FailureLimiter(3, 1000, () => t);
-    for (let i = 0; i < 3; i++) {
-      expect(l.retryAfter("k")).toBe(0);
-      l.fail("k");
-    }
-    expect(l.retryAfter("k")).toBe(1000);
-    expect(l.retryAfter("other")).toBe(0);
-    t = 999;
-    expect(l.retryAfter("k")).toBe(1);
-    t = 1000;
-    expect(l.retryAfter("k")).toBe(0);
-  });
-  it("reset clears a key", () => {
-    const l = new FailureLimiter(1, 1000, () => 0);
-    l.fail("k");
-    expect(l.retryAfter("k")).toBeGreaterThan(0);
-    l.reset("k");
-    expect(l.retryAfter("k")).toBe(0);
   });
 });
 

@@ -12,7 +12,7 @@ const OUTCOMES = ["done", "rolled-back", "skipped", "failed"] as const;
 
 export default async function HistoryPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
-  const { filter, batches, nextCursor, charts, hosts } = await fetchHistory(params);
+  const { filter, errors, batches, nextCursor, charts, hosts } = await fetchHistory(params);
   const keep = new URLSearchParams(Object.entries(filter).filter(([, v]) => v) as [string, string][]);
   const field = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900";
   const empty = batches.length === 0 && !params.cursor;
@@ -60,6 +60,16 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
           Clear
         </Link>
       </form>
+      {errors && (
+        <div role="alert" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-200">
+          {Object.values(errors)
+            .flat()
+            .map((m) => (
+              <p key={m}>{m}</p>
+            ))}
+          <p className="text-xs">That filter is ignored below.</p>
+        </div>
+      )}
 
       {empty ? (
         <p className="rounded-lg border border-dashed border-slate-300 p-8 text-center text-slate-600 dark:border-slate-700 dark:text-slate-400">

@@ -1,7 +1,8 @@
 import { NextResponse } from "next/server";
 import { apiRoute, jsonBody } from "@/lib/api";
-import { historyFilterSchema, listBatches, pageSchema } from "@/lib/migration/history";
+import { listBatches, pageSchema } from "@/lib/migration/history";
 import { getMigration, startMigration } from "@/lib/migration/service";
+import { historyQuerySchema } from "@/lib/validations/history";
 import { migrationRequestSchema } from "@/lib/validations/migration";
 
 export const dynamic = "force-dynamic";
@@ -13,10 +14,10 @@ export const POST = apiRoute(async (req, _ctx, caller) => {
   return NextResponse.json(await getMigration(id), { status: 202, headers: { Location: `/api/v1/migrations/${id}` } });
 });
 
-/** Batches newest first with their summary figures: ?limit=25&cursor=<id>&host=&outcome=&from=&to= */
+/** Batches newest first with their summary figures: ?limit=25&cursor=<id>&host=&outcome=&from=&to= (400 for a date that is not one). */
 export const GET = apiRoute(async (req) => {
   const q = Object.fromEntries(new URL(req.url).searchParams);
   const page = pageSchema.parse({ limit: q.limit, cursor: q.cursor });
-  const { batches, nextCursor } = await listBatches(historyFilterSchema.parse(q), page);
+  const { batches, nextCursor } = await listBatches(historyQuerySchema.parse(q), page);
   return NextResponse.json({ migrations: batches, nextCursor });
 });
