@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type BrowserContext } from "@playwright/test";
-import { counterValues, labDocker, startCounter } from "../tests/support/lab";
+import { counterValues, labDocker, startCounter, untilCounted } from "../tests/support/lab";
 import { login } from "./helpers";
 
 async function cookieHeader(context: BrowserContext) {
@@ -46,9 +46,9 @@ test.describe.serial("migration", () => {
     await page.screenshot({ path: "test-results/migration-live.png", fullPage: true });
 
     // What a user would check on the hosts: running on B, continuing from where A stopped.
-    await page.waitForTimeout(1500);
     for (let i = 1; i <= 3; i++) {
       const name = `e2e-counter-${i}`;
+      await untilCounted("b", name);
       const onB = await labDocker("b").getContainer(name).inspect();
       expect(onB.State.Running).toBe(true);
       const onA = await labDocker("a").getContainer(name).inspect();

@@ -4,7 +4,7 @@ import { MigrationEngine } from "@/lib/migration/engine";
 import * as ops from "@/lib/migration/docker-ops";
 import { getMigration, MigrationConflictError, previewMigration, startMigration } from "@/lib/migration/service";
 import type { MigrationRequest } from "@/lib/validations/migration";
-import { counterValues, labDocker, leftoverHelpers, readFileFrom, removeTestContainers, sleep, startContainer, startCounter } from "../support/lab";
+import { counterValues, labDocker, leftoverHelpers, readFileFrom, removeTestContainers, startContainer, startCounter, untilCounted, untilPast } from "../support/lab";
 import { labHosts } from "../support/hosts";
 
 /**
@@ -47,8 +47,7 @@ const goneFromA = async (id: string) =>
 
 /** The counter on B resumed: its first number is the next after the last one on A. */
 async function expectContinued(name: string) {
-  await sleep(1500);
-  const values = await counterValues("b", name);
+  const values = await untilCounted("b", name, 2);
   expect(values.length, `${name} printed on B`).toBeGreaterThan(0);
   expect(values[0], `${name}: first on B after last on A (${lastOnSource.get(name)})`).toBe(lastOnSource.get(name)! + 1);
   expect(values).toEqual(values.map((_, i) => values[0]! + i)); // no restart, no gap
@@ -73,7 +72,7 @@ describe("live migration between the lab's daemons", () => {
 
   it("moves one counter A→B: it keeps counting on B, the source is gone, nothing is left", async () => {
     const id = await startCounter("a", "it-one");
-    await sleep(2500);
+    await untilCounted("a", id);
     const m = await migrate({ targetHostId: hosts.b.id, items: [{ hostId: hosts.a.id, containerId: id }] });
     const [item] = m.items;
     expect(item).toMatchObject({ status: "done", name: "it-one", error: null });
@@ -95,7 +94,7 @@ describe("live migration between the lab's daemons", () => {
   it("moves ten counters at once; every one continues on B", async () => {
     const ids: string[] = [];
     for (let i = 1; i <= 10; i++) ids.push(await startCounter("a", `it-ten-${i}`));
-    await sleep(2000);
+    await Promise.all(ids.map((i) => untilCounted("a", i)));
     const t0 = Date.now();
     const m = await migrate({
       targetHostId: hosts.b.id,
@@ -126,7 +125,7 @@ describe("live migration between the lab's daemons", () => {
       Entrypoint: ["/bin/sh", "-c", "echo payload-$(date +%s) > /vol/payload.txt; i=1; while true; do echo $i; i=$((i+1)); sleep 1; done"],
       HostConfig: { Binds: ["ferry-it-vol:/vol"] },
     });
-    await sleep(2000);
+    await Promise.all([untilCounted("a", held), untilCounted("a", vol)]);
     const payload = await readFileFrom("a", vol, "/vol/payload.txt");
     const m = await migrate({
       targetHostId: hosts.b.id,
@@ -153,7 +152,7 @@ describe("live migration between the lab's daemons", () => {
     const image = `ferry/counter:${tag}`;
     await expect(labDocker("b").getImage(image).inspect()).rejects.toThrow();
     const ids = [await startContainer("a", "it-img-1", { Image: image }), await startContainer("a", "it-img-2", { Image: image })];
-    await sleep(1500);
+    await Promise.all(ids.map((i) => untilCounted("a", i)));
     const m = await migrate({ targetHostId: hosts.b.id, items: ids.map((containerId) => ({ hostId: hosts.a.id, containerId })), options: { concurrency: 2, keepSource: false, nameConflict: "fail" } });
     expect(m.counts).toEqual({ done: 2 });
     const syncs = m.items.map((i) => i.phases.find((p) => p.name === "image-sync")!.detail!);
@@ -172,20 +171,18 @@ describe("live migration between the lab's daemons", () => {
     expect(refused.items[0]!.error).toMatch(/the name "it-taken" is taken on lab-b/);
     expect((await labDocker("a").getContainer(id).inspect()).State.Running).toBe(true);
 
-    await sleep(1000);
+    await untilCounted("a", id);
     const renamed = await migrate({ targetHostId: hosts.b.id, items: [{ hostId: hosts.a.id, containerId: id }], options: { nameConflict: "suffix", keepSource: false, concurrency: 4 } });
     expect(renamed.items[0]).toMatchObject({ status: "done", targetName: "it-taken-migrated" });
     expect((await onB("it-taken-migrated")).State.Running).toBe(true);
-    await expectContinued("it-taken-migrated".replace("-migrated", "")).catch(async () => {
-      // The counter's log lives under the new name on B.
-      lastOnSource.set("it-taken-migrated", lastOnSource.get("it-taken")!);
-      await expectContinued("it-taken-migrated");
-    });
+    // The counter's log lives under the new name on B; its last number on A was noted as "it-taken".
+    lastOnSource.set("it-taken-migrated", lastOnSource.get("it-taken")!);
+    await expectContinued("it-taken-migrated");
   });
 
   it("rolls back when the restore fails: the source resumes from its own checkpoint and keeps counting", async () => {
     const id = await startCounter("a", "it-rollback");
-    await sleep(2500);
+    await untilCounted("a", id);
     const eng = observingEngine({
       // Fault: the checkpoint vanishes from the target just before the restore.
       beforeRestore: async ({ target, targetContainerId, checkpointId }) => ops.deleteCheckpoint(target, targetContainerId, checkpointId),
@@ -199,9 +196,8 @@ describe("live migration between the lab's daemons", () => {
     // The half-made target is gone; the source runs again and its counter never restarted.
     await expect(labDocker("b").getContainer("it-rollback").inspect()).rejects.toThrow();
     expect((await labDocker("a").getContainer(id).inspect()).State.Running).toBe(true);
-    await sleep(1500);
-    const values = await counterValues("a", id);
     const last = lastOnSource.get("it-rollback")!;
+    const values = await untilPast("a", id, last);
     expect(values.at(-1)!).toBeGreaterThan(last);
     expect(values).toEqual(values.map((_, i) => i + 1)); // 1, 2, 3 … without a second start at 1
     expect(await checkpointsLeft("a", id)).toEqual([]);
@@ -210,7 +206,7 @@ describe("live migration between the lab's daemons", () => {
   it("never exceeds the target's memory budget: what does not fit is skipped and keeps running on A", async () => {
     const ids: string[] = [];
     for (let i = 1; i <= 20; i++) ids.push(await startCounter("a", `it-cap-${String(i).padStart(2, "0")}`));
-    await sleep(1500);
+    await Promise.all(ids.map((i) => untilCounted("a", i)));
     const request: MigrationRequest = { targetHostId: hosts.b.id, items: ids.map((containerId) => ({ hostId: hosts.a.id, containerId })) };
     const plan = await previewMigration(request);
     const need = Math.max(...plan.items.map((i) => i.memoryNeedBytes));
@@ -232,7 +228,7 @@ describe("live migration between the lab's daemons", () => {
   it("cancel stops admitting: in-flight items finish, the rest are skipped and still run on A", async () => {
     const ids: string[] = [];
     for (let i = 1; i <= 5; i++) ids.push(await startCounter("a", `it-cancel-${i}`));
-    await sleep(1000);
+    await Promise.all(ids.map((i) => untilCounted("a", i)));
     const eng = new MigrationEngine({
       afterPhase: async ({ item, phase }) => {
         if (item.name === "it-cancel-1" && phase === "checkpoint") await eng.cancel(item.migrationId);

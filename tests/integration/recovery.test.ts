@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
 import { MigrationEngine } from "@/lib/migration/engine";
 import { getMigration, startMigration } from "@/lib/migration/service";
-import { counterValues, labDocker, leftoverHelpers, removeTestContainers, sleep, startCounter, waitFor } from "../support/lab";
+import { counterValues, labDocker, leftoverHelpers, removeTestContainers, startCounter, untilCounted, untilPast, waitFor } from "../support/lab";
 import { labHosts } from "../support/hosts";
 
 const running = (which: "a" | "b", id: string) =>
@@ -23,7 +23,7 @@ describe("a dashboard killed mid-batch", () => {
     const hosts = await labHosts();
     const ids: string[] = [];
     for (let i = 1; i <= 8; i++) ids.push(await startCounter("a", `it-kill-${i}`));
-    await sleep(1500);
+    await Promise.all(ids.map((i) => untilCounted("a", i)));
     // Recorded, not run here: a child process runs it and is killed.
     const { id } = await startMigration(
       { targetHostId: hosts.b.id, items: ids.map((containerId) => ({ hostId: hosts.a.id, containerId })), options: { concurrency: 2, keepSource: false, nameConflict: "fail" } },
@@ -63,7 +63,11 @@ describe("a dashboard killed mid-batch", () => {
       expect(after?.status, `${k.name} (was ${k.status}): ${after?.error}`).toBe("rolled-back");
     }
     expect(["done", "failed"]).toContain(m.status);
-    await sleep(1500); // let the last restored counters print their next number
+    // Each copy prints on: a number on B after the move, or a next number on A after the rollback.
+    for (const item of m.items) {
+      if (item.status === "done") await untilCounted("b", item.targetContainerId!);
+      else await untilPast("a", item.containerId, (await counterValues("a", item.containerId)).at(-1) ?? 0);
+    }
     for (const item of m.items) {
       expect(["done", "rolled-back"], `${item.name}: ${item.status} ${item.error ?? ""}`).toContain(item.status);
       if (item.status === "done") {

@@ -97,6 +97,22 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | null | unde
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until a counter container has printed at least `n` numbers; returns them. */
+export async function untilCounted(which: "a" | "b", id: string, n = 1, timeoutMs = 30_000): Promise<number[]> {
+  return waitFor(`${id} on ${which.toUpperCase()} to print ${n} number(s)`, async () => {
+    const v = await counterValues(which, id).catch(() => []);
+    return v.length >= n ? v : null;
+  }, timeoutMs);
+}
+
+/** Waits until a counter container prints a number above `after`; returns its numbers. */
+export async function untilPast(which: "a" | "b", id: string, after: number, timeoutMs = 30_000): Promise<number[]> {
+  return waitFor(`${id} on ${which.toUpperCase()} to print past ${after}`, async () => {
+    const v = await counterValues(which, id).catch(() => []);
+    return v.length && v.at(-1)! > after ? v : null;
+  }, timeoutMs);
+}
+
 /** Containers Ferry's helpers left behind on a lab host (must be none). */
 export async function leftoverHelpers(which: "a" | "b"): Promise<number> {
   return (await labDocker(which).listContainers({ all: true, filters: { label: ["ferry.helper"] } })).length;
