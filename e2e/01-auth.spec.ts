@@ -1,17 +1,7 @@
-import fs from "node:fs";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { io } from "socket.io-client";
-import { ADMIN, login } from "./helpers";
+import { actionId, ADMIN, login } from "./helpers";
 
-/** Server action ids from the build, by exported name. */
-function actionId(name: string): string {
-  const manifest = JSON.parse(fs.readFileSync(".next/server/server-reference-manifest.json", "utf8")) as {
-    node: Record<string, { exportedName: string }>;
-  };
-  const id = Object.entries(manifest.node).find(([, v]) => v.exportedName === name)?.[0];
-  if (!id) throw new Error(`no server action ${name} in the build`);
-  return id;
-}
 
 /** Connects a socket.io client with the given Cookie header; resolves "connected" or the error. */
 function trySocket(baseURL: string, cookie?: string): Promise<string> {

@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
-import fs from "node:fs";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import Database from "better-sqlite3";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { io, type Socket } from "socket.io-client";
 import { E2E_DIR } from "../playwright.config";
-import { ADMIN, login } from "./helpers";
+import { actionId, ADMIN, login } from "./helpers";
 
 /**
  * The reviewer's attacks against the built server, each as the attacker or the user would see it.
@@ -18,15 +17,6 @@ const FOREIGN = "http://127.0.0.1:1"; // another port of the same host: same sit
 const TOO_MANY = /^Too many failed sign-ins: try again in \d+ s$/;
 const WRONG = "Wrong user name or password";
 
-/** Server action ids from the build, by exported name. */
-function actionId(name: string): string {
-  const manifest = JSON.parse(fs.readFileSync(".next/server/server-reference-manifest.json", "utf8")) as {
-    node: Record<string, { exportedName: string }>;
-  };
-  const id = Object.entries(manifest.node).find(([, v]) => v.exportedName === name)?.[0];
-  if (!id) throw new Error(`no server action ${name} in the build`);
-  return id;
-}
 
 /** The first spec creates the admin; when this one runs alone it does so itself. */
 async function ensureAdmin(browser: Browser, baseURL: string) {

@@ -9,7 +9,7 @@ import { getMigration, MigrationConflictError, previewMigration, startMigration 
 import { sweepHost } from "@/lib/migration/sweep";
 import type { MigrationRequest } from "@/lib/validations/migration";
 import { labHosts } from "../support/hosts";
-import { counterValues, LAB, labDocker, leftoverHelpers, removeTestContainers, startCounter, waitFor } from "../support/lab";
+import { counterValues, LAB, labDocker, leftoverHelpers, removeTestContainers, startCounter, waitFor, isRunning as running } from "../support/lab";
 
 /**
  * Faults on the real lab: a target daemon killed in the middle of a batch, the same container
@@ -19,15 +19,6 @@ import { counterValues, LAB, labDocker, leftoverHelpers, removeTestContainers, s
 
 const run = promisify(execFile);
 let hosts: Awaited<ReturnType<typeof labHosts>>;
-
-const running = (which: "a" | "b", id: string) =>
-  labDocker(which)
-    .getContainer(id)
-    .inspect()
-    .then(
-      (c) => c.State.Running,
-      () => false,
-    );
 
 async function counters(prefix: string, n: number): Promise<string[]> {
   const ids: string[] = [];

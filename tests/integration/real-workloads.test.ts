@@ -10,7 +10,7 @@ import { PROBE_IMAGE } from "@/lib/migration/probe-image";
 import { getMigration, previewMigration, startMigration } from "@/lib/migration/service";
 import type { MigrationRequest } from "@/lib/validations/migration";
 import { labHosts } from "../support/hosts";
-import { counterValues, execIn, labDocker, LAB, logLines, removeTestContainers, SERVER_IMAGES, startContainer, waitFor } from "../support/lab";
+import { counterValues, execIn, labDocker, LAB, logLines, removeTestContainers, SERVER_IMAGES, startContainer, waitFor, isRunning as running } from "../support/lab";
 
 /**
  * Real servers (Debian's redis, nginx and PostgreSQL, built by the lab on host A only) moved
@@ -41,16 +41,6 @@ const one = (containerId: string): MigrationRequest => ({ targetHostId: hosts.b.
 async function sh(which: "a" | "b", id: string, script: string, user?: string) {
   const r = await execIn(which, id, ["/bin/sh", "-c", script], { user });
   return r;
-}
-
-async function running(which: "a" | "b", id: string): Promise<boolean> {
-  return labDocker(which)
-    .getContainer(id)
-    .inspect()
-    .then(
-      (c) => c.State.Running,
-      () => false,
-    );
 }
 
 /** Points a lab host's CRIU at a given version (scripts/lab.sh criu), and forgets cached probes. */

@@ -3,17 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
 import { MigrationEngine } from "@/lib/migration/engine";
 import { getMigration, startMigration } from "@/lib/migration/service";
-import { counterValues, labDocker, leftoverHelpers, removeTestContainers, startCounter, untilCounted, untilPast, waitFor } from "../support/lab";
+import { counterValues, leftoverHelpers, removeTestContainers, startCounter, untilCounted, untilPast, waitFor, isRunning as running } from "../support/lab";
 import { labHosts } from "../support/hosts";
-
-const running = (which: "a" | "b", id: string) =>
-  labDocker(which)
-    .getContainer(id)
-    .inspect()
-    .then(
-      (c) => c.State.Running,
-      () => false,
-    );
 
 describe("a dashboard killed mid-batch", () => {
   beforeAll(removeTestContainers);

@@ -160,3 +160,14 @@ export async function logLines(which: "a" | "b", id: string): Promise<string[]> 
   const buf = (await labDocker(which).getContainer(id).logs({ stdout: true, stderr: false, follow: false })) as unknown as Buffer;
   return demux(buf).stdout.split("\n").filter(Boolean);
 }
+
+/** Whether a container (by name or id) runs on a lab host; false when it does not exist. */
+export async function isRunning(which: "a" | "b", id: string): Promise<boolean> {
+  return labDocker(which)
+    .getContainer(id)
+    .inspect()
+    .then(
+      (c) => c.State.Running,
+      () => false,
+    );
+}
