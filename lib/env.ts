@@ -21,6 +21,12 @@ const schema = z.object({
   FERRY_MEMORY_INTERVAL: z.coerce.number().int().min(5).max(3600).default(30),
   /** Milliseconds a Docker API call may take before the host counts as unreachable. */
   FERRY_DOCKER_TIMEOUT_MS: z.coerce.number().int().min(200).max(120_000).default(5000),
+  /**
+   * Milliseconds a single Docker call of a migration may take, and how long a checkpoint or image
+   * stream may carry no data, before the host counts as gone and the move rolls back. Checkpoint
+   * and restore get this plus time for their size.
+   */
+  FERRY_MIGRATION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** Register the machine's own /var/run/docker.sock as host "local" on first start. */
   FERRY_REGISTER_LOCAL: z.enum(["0", "1"]).default("1"),
   /**

@@ -65,17 +65,17 @@ function shortDockerMessage(text: string): string {
   return text.replace(/\s*(?:path=|log file:)\s*\S+/, "").replace(/: unknown$/, "").replace(/^.*?: (Cannot (?:checkpoint|restore))/, "$1").slice(0, 300);
 }
 
-export async function checkpointExplained(side: Side, id: string, checkpointId: string): Promise<void> {
+export async function checkpointExplained(side: Side, id: string, checkpointId: string, memoryBytes = 0): Promise<void> {
   try {
-    await checkpoint(side, id, checkpointId);
+    await checkpoint(side, id, checkpointId, memoryBytes);
   } catch (err) {
     throw await explainCriuFailure(side, err, "checkpoint");
   }
 }
 
-export async function restoreExplained(side: Side, id: string, checkpointId: string, attempts?: number): Promise<number> {
+export async function restoreExplained(side: Side, id: string, checkpointId: string, attempts?: number, checkpointBytes = 0): Promise<number> {
   try {
-    return await startFromCheckpoint(side, id, checkpointId, attempts);
+    return await startFromCheckpoint(side, id, checkpointId, attempts, checkpointBytes);
   } catch (err) {
     throw await explainCriuFailure(side, err, "restore");
   }

@@ -11,6 +11,16 @@ import { DockerError } from "@/lib/docker/errors";
 
 export type HostSide = HostConnection & { id: string };
 
+/**
+ * How long a migration waits on a host. A host that stops answering (a frozen or dead daemon)
+ * must not keep a stopped container waiting: every call has `callMs`, a stream that carries no
+ * byte for `idleMs` is abandoned, and checkpoint/restore get `callMs` plus time for their size.
+ */
+export type Limits = { callMs: number; idleMs: number };
+export const DEFAULT_LIMITS: Limits = { callMs: 30_000, idleMs: 30_000 };
+/** The slowest CRIU dump/restore rate assumed when sizing a checkpoint or restore timeout (bytes/s). */
+const CRIU_MIN_RATE = 10 * 1024 * 1024;
+
 /** A host opened for a migration, with the facts of one `/info` call. */
 export type Side = {
   host: HostSide;
@@ -20,17 +30,18 @@ export type Side = {
   architecture: string;
   experimental: boolean;
   kernel: string;
+  limits: Limits;
 };
 
 export const HELPER_LABEL = "ferry.helper";
 /** On every target container Ferry creates: the migration item that made it. */
 export const ITEM_LABEL = "ferry.migration.item";
-const CALL_MS = 30_000;
+/** The socket-level limit of the client; each call has its own, shorter one (Limits). */
 const LONG_MS = 10 * 60_000;
 
-export async function openSide(host: HostSide): Promise<Side> {
+export async function openSide(host: HostSide, limits: Limits = DEFAULT_LIMITS): Promise<Side> {
   const docker = dockerFor(host, { timeoutMs: LONG_MS });
-  const info = (await dockerCall(host.name, CALL_MS, () => docker.info())) as {
+  const info = (await dockerCall(host.name, limits.callMs, () => docker.info())) as {
     DockerRootDir?: string;
     ExperimentalBuild?: boolean;
     MemTotal?: number;
@@ -46,6 +57,7 @@ export async function openSide(host: HostSide): Promise<Side> {
     architecture: info.Architecture ?? "",
     experimental: Boolean(info.ExperimentalBuild),
     kernel: info.KernelVersion ?? "",
+    limits,
   };
 }
 
@@ -57,7 +69,44 @@ type CheckpointApi = {
 };
 const cp = (c: Docker.Container) => c as Docker.Container & CheckpointApi;
 
-export const call = <T>(side: Side, fn: () => Promise<T>, ms = CALL_MS) => dockerCall(side.host.name, ms, fn);
+export const call = <T>(side: Side, fn: () => Promise<T>, ms = side.limits.callMs) => dockerCall(side.host.name, ms, fn);
+
+/** The time a checkpoint or restore of about `bytes` may take on this host. */
+export const criuMs = (side: Side, bytes: number) => side.limits.callMs + Math.ceil((Math.max(0, bytes) / CRIU_MIN_RATE) * 1000);
+
+/**
+ * Streams `source` into `sink(counted)`: resolves with the bytes moved, or rejects when no byte
+ * flowed for `idleMs` (a host that froze mid-stream), destroying the stream so nothing dangles.
+ */
+export async function streamWithin<T>(side: Side, source: Readable, sink: (counted: Readable) => Promise<T>, onBytes: (n: number) => void = () => undefined): Promise<{ bytes: number; result: T }> {
+  let bytes = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let idle: (e: Error) => void = () => undefined;
+  const stalled = new Promise<never>((_, reject) => (idle = reject));
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const err = new DockerError("TIMEOUT", `the transfer stalled: no data for ${Math.round(side.limits.idleMs / 1000)} s`, side.host.name);
+      source.destroy(err);
+      counted.destroy(err);
+      idle(err);
+    }, side.limits.idleMs);
+  };
+  const counted = source.pipe(
+    byteCounter((n) => {
+      bytes += n;
+      onBytes(n);
+      arm();
+    }),
+  );
+  arm();
+  try {
+    const result = await Promise.race([sink(counted), stalled]);
+    return { bytes, result };
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Counts bytes flowing through a stream. */
 export function byteCounter(onBytes: (n: number) => void): Transform {
@@ -101,10 +150,8 @@ export async function syncImage(src: Side, tgt: Side, name: string, id: string):
   if (!byName && (await imageId(tgt, id))) return { ref: id, bytes: 0, loaded: false };
   // Save by name when the name still means this image on the source (keeps the tag), else by id.
   const ref = (await imageId(src, name)) === id ? name : id;
-  let bytes = 0;
-  const out = (await call(src, () => src.docker.getImage(ref).get(), LONG_MS)) as Readable;
-  const counted = out.pipe(byteCounter((n) => (bytes += n)));
-  const res = (await call(tgt, () => tgt.docker.loadImage(counted, { quiet: true }), LONG_MS)) as Readable;
+  const out = (await call(src, () => src.docker.getImage(ref).get())) as Readable;
+  const { bytes, result: res } = await streamWithin(tgt, out, (counted) => call(tgt, () => tgt.docker.loadImage(counted, { quiet: true }), LONG_MS) as Promise<Readable>);
   const text = await streamText(res);
   const err = /"error(?:Detail)?"\s*:\s*"([^"]+)"/.exec(text);
   if (err) throw new DockerError("DOCKER", `image load failed: ${err[1]}`, tgt.host.name);
@@ -207,10 +254,10 @@ const TRANSIENT_CHECKPOINT = /unable to freeze|pause failed/i;
  * load the cgroup freezer can time out ("OCI runtime pause failed: unable to freeze") before
  * anything stopped; that is retried while the container still runs.
  */
-export async function checkpoint(side: Side, id: string, checkpointId: string, attempts = 3): Promise<void> {
+export async function checkpoint(side: Side, id: string, checkpointId: string, memoryBytes = 0, attempts = 3): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await call(side, () => cp(side.docker.getContainer(id)).createCheckpoint({ CheckpointID: checkpointId, Exit: true }), LONG_MS);
+      await call(side, () => cp(side.docker.getContainer(id)).createCheckpoint({ CheckpointID: checkpointId, Exit: true }), criuMs(side, memoryBytes));
       return;
     } catch (err) {
       const text = err instanceof DockerError ? (err.dockerMessage ?? err.message) : String(err);
@@ -254,30 +301,16 @@ export async function transferCheckpoint(
   checkpointId: string,
   onBytes: (n: number) => void = () => undefined,
 ): Promise<number> {
-  let bytes = 0;
-  const tar = (await call(src, () => srcHelper.getArchive({ path: `/ferry-cps/${checkpointId}` }), LONG_MS)) as unknown as Readable;
-  const counted = tar.pipe(
-    byteCounter((n) => {
-      bytes += n;
-      onBytes(n);
-    }),
-  );
-  await call(tgt, () => tgtHelper.putArchive(counted, { path: "/ferry-cps" }), LONG_MS);
+  const tar = (await call(src, () => srcHelper.getArchive({ path: `/ferry-cps/${checkpointId}` }))) as unknown as Readable;
+  const { bytes } = await streamWithin(tgt, tar, (counted) => call(tgt, () => tgtHelper.putArchive(counted, { path: "/ferry-cps" }), LONG_MS), onBytes);
   return bytes;
 }
 
 /** Copies one path from a container to the same path in another (archive GET piped into PUT). */
 async function copyPath(src: Side, srcId: string, tgt: Side, tgtId: string, path: string, onBytes: (n: number) => void): Promise<number> {
-  let bytes = 0;
   const parent = path.replace(/\/[^/]+\/?$/, "") || "/";
-  const tar = (await call(src, () => src.docker.getContainer(srcId).getArchive({ path }), LONG_MS)) as unknown as Readable;
-  const counted = tar.pipe(
-    byteCounter((n) => {
-      bytes += n;
-      onBytes(n);
-    }),
-  );
-  await call(tgt, () => tgt.docker.getContainer(tgtId).putArchive(counted, { path: parent }), LONG_MS);
+  const tar = (await call(src, () => src.docker.getContainer(srcId).getArchive({ path }))) as unknown as Readable;
+  const { bytes } = await streamWithin(tgt, tar, (counted) => call(tgt, () => tgt.docker.getContainer(tgtId).putArchive(counted, { path: parent }), LONG_MS), onBytes);
   return bytes;
 }
 
@@ -341,10 +374,10 @@ export async function copyFilesystem(
 const TRANSIENT_RESTORE = /already exists|content sha256:.*exists/i;
 
 /** `start?checkpoint=`, retrying containerd's transient "already exists" (moby#42900). */
-export async function startFromCheckpoint(side: Side, id: string, checkpointId: string, attempts = 6): Promise<number> {
+export async function startFromCheckpoint(side: Side, id: string, checkpointId: string, attempts = 6, checkpointBytes = 0): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await call(side, () => side.docker.getContainer(id).start({ _query: { checkpoint: checkpointId }, _body: {} } as object), LONG_MS);
+      await call(side, () => side.docker.getContainer(id).start({ _query: { checkpoint: checkpointId }, _body: {} } as object), criuMs(side, checkpointBytes));
       return attempt;
     } catch (err) {
       const msg = err instanceof DockerError ? (err.dockerMessage ?? err.message) : String(err);
@@ -408,7 +441,10 @@ export async function removeContainer(side: Side, id: string): Promise<void> {
   try {
     await call(side, () => side.docker.getContainer(id).remove({ force: true }));
   } catch (err) {
-    if (!(err instanceof DockerError && err.code === "NOT_FOUND")) throw err;
+    if (err instanceof DockerError && err.code === "NOT_FOUND") return;
+    // An earlier request for the same removal (sent while the host was frozen) is being carried out.
+    if (err instanceof DockerError && err.code === "CONFLICT" && /removal .* already in progress/i.test(err.message)) return;
+    throw err;
   }
 }
 

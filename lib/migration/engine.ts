@@ -1,6 +1,7 @@
 import "server-only";
 import type Docker from "dockerode";
 import { db } from "@/lib/db";
+import { env } from "@/lib/env";
 import type { Host, Migration, MigrationItem } from "@/lib/generated/prisma/client";
 import { toDockerError } from "@/lib/docker/errors";
 import { formatBytes } from "@/lib/format";
@@ -85,7 +86,19 @@ export class MigrationEngine {
   private readonly ledgers = new Map<string, { ledger: Promise<CapacityLedger>; batches: number }>();
   private readonly hostSlots = new Map<string, Semaphore>();
 
-  constructor(private readonly hooks: EngineHooks = {}) {}
+  private readonly limits: ops.Limits;
+
+  constructor(
+    private readonly hooks: EngineHooks = {},
+    limits?: ops.Limits,
+  ) {
+    const ms = env().FERRY_MIGRATION_TIMEOUT_MS;
+    this.limits = limits ?? { callMs: ms, idleMs: ms };
+  }
+
+  private open(h: Host): Promise<ops.Side> {
+    return ops.openSide(toSide(h), this.limits);
+  }
 
   private slotOf(host: Pick<Host, "id" | "maxConcurrency">): Semaphore {
     let slot = this.hostSlots.get(host.id);
@@ -181,7 +194,7 @@ export class MigrationEngine {
 
   private async context(migration: Migration, options: MigrationOptions): Promise<BatchCtx> {
     const targetHost = await db.host.findUniqueOrThrow({ where: { id: migration.targetHostId } });
-    const target = await ops.openSide(toSide(targetHost));
+    const target = await this.open(targetHost);
     const hosts = new Map((await db.host.findMany()).map((h) => [h.id, h]));
     const ledger = await this.ledgerOf(targetHost, target); // last: run() releases it once the workers end
     return { migration, options, target, sources: new Map(), images: new Map(), ledger, hosts };
@@ -191,7 +204,7 @@ export class MigrationEngine {
     let s = ctx.sources.get(hostId);
     if (!s) {
       const host = ctx.hosts.get(hostId);
-      s = host ? ops.openSide(toSide(host)) : Promise.reject(new Error(`source host ${hostId} is no longer registered`));
+      s = host ? this.open(host) : Promise.reject(new Error(`source host ${hostId} is no longer registered`));
       ctx.sources.set(hostId, s);
     }
     return s;
@@ -335,7 +348,7 @@ export class MigrationEngine {
       // Downtime starts here.
       checkpointAt = new Date();
       await move({ type: "advance" }, { checkpointAt, checkpointId }); // checkpointing
-      await phase(() => checkpointExplained(src, item.sourceContainerId, checkpointId), () => ({ detail: `checkpoint ${checkpointId}${closedNote}` }));
+      await phase(() => checkpointExplained(src, item.sourceContainerId, checkpointId, Number(item.memoryNeedBytes ?? 0)), () => ({ detail: `checkpoint ${checkpointId}${closedNote}` }));
 
       await move({ type: "advance" }); // transferring
       const transferStarted = Date.now();
@@ -360,7 +373,7 @@ export class MigrationEngine {
       await move({ type: "advance" }); // restoring
       await this.hooks.beforeRestore?.({ item, target: tgt, targetContainerId: targetId, checkpointId });
       await phase(
-        () => restoreExplained(tgt, targetId!, checkpointId),
+        () => restoreExplained(tgt, targetId!, checkpointId, undefined, moved.cpBytes),
         (attempts) => ({ detail: attempts > 1 ? `restored after ${attempts} attempts (containerd's transient "already exists")` : "restored" }),
       );
 
@@ -417,7 +430,7 @@ export class MigrationEngine {
     try {
       // The source first: it depends on nothing but the source host. The target (which may be
       // the host that just failed) is cleaned up after, or swept when it answers again.
-      const detail = await this.resumeSource(src, item.sourceContainerId, s.checkpointId);
+      const detail = await this.resumeSource(src, item.sourceContainerId, s.checkpointId, Number(item.memoryNeedBytes ?? 0));
       const leftover = s.targetId ? await this.removeHalfMadeTarget(tgt, s.targetId) : null;
       if (leftover) s.warnings.push(leftover);
       await endPhase(phaseId, true, leftover ? `${detail}; ${leftover}` : detail);
@@ -453,7 +466,7 @@ export class MigrationEngine {
   }
 
   /** Resumes the source from its own checkpoint (if it is stopped). Needs nothing but the source host. */
-  private async resumeSource(src: ops.Side, sourceId: string, checkpointId: string): Promise<string> {
+  private async resumeSource(src: ops.Side, sourceId: string, checkpointId: string, memoryBytes = 0): Promise<string> {
     // A checkpoint may still be under way in the daemon (the source is frozen while CRIU dumps).
     const info = await ops.waitSettled(src, sourceId);
     if (info.State.Running) {
@@ -469,7 +482,7 @@ export class MigrationEngine {
     }
     let attempts: number;
     try {
-      attempts = await restoreExplained(src, sourceId, checkpointId, 10);
+      attempts = await restoreExplained(src, sourceId, checkpointId, 10, memoryBytes);
     } catch (err) {
       // The checkpoint exists but CRIU cannot restore it here either. Never leave the container
       // stopped: start it afresh, keep the checkpoint for the operator, and say what was lost.
@@ -546,9 +559,9 @@ export class MigrationEngine {
       db.host.findUniqueOrThrow({ where: { id: item.sourceHostId } }),
       db.host.findUniqueOrThrow({ where: { id: b.targetHostId } }),
     ]);
-    const src = await ops.openSide(toSide(srcHost));
+    const src = await this.open(srcHost);
     // The target may be the host that is down: the source must not wait for it.
-    const tgt = await ops.openSide(toSide(tgtHost)).catch(() => null);
+    const tgt = await this.open(tgtHost).catch(() => null);
     // This item's helpers only: other items of other batches may be in flight on these hosts.
     const tag = `${item.migrationId}/${item.id}`;
     await Promise.all([ops.removeHelpers(src, tag), tgt && ops.removeHelpers(tgt, tag).catch(() => 0)]);
@@ -586,7 +599,7 @@ export class MigrationEngine {
     // After the checkpoint: roll back (an item killed mid-rollback is already rolling back).
     if (status !== "rolling-back") status = transition(status, { type: "fail", reason: note });
     await updateItem(item.id, { status, error: `${note}; rolled back`, errorCode: "INTERRUPTED" });
-    const detail = await this.resumeSource(src, item.sourceContainerId, cp);
+    const detail = await this.resumeSource(src, item.sourceContainerId, cp, Number(item.memoryNeedBytes ?? 0));
     if (item.targetContainerId && tgt) {
       const leftover = await this.removeHalfMadeTarget(tgt, item.targetContainerId);
       if (leftover) await log(b.id, item.id, "leftover", `${item.name}: ${leftover}`);

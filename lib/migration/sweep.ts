@@ -75,8 +75,15 @@ export async function sweepHost(side: Side, nowS = Math.floor(Date.now() / 1000)
     : [];
   const items = new Map<string, ItemFacts>(rows.map((r) => [r.id, { id: r.id, status: itemStatus(r.status), targetContainerId: r.targetContainerId }]));
   const decisions = leftovers(all, items, nowS);
-  for (const d of decisions) await removeContainer(side, d.id);
-  return decisions;
+  const removed: SweepDecision[] = [];
+  for (const d of decisions) {
+    // One container that cannot be removed now must not keep the others: the next sweep retries it.
+    await removeContainer(side, d.id).then(
+      () => removed.push(d),
+      (err: unknown) => console.warn(`[ferry] sweep of ${side.host.name}: ${d.reason}: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
+  return removed;
 }
 
 const lastSweep = new Map<string, number>();

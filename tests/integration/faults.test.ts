@@ -88,6 +88,55 @@ describe("faults", () => {
     for (const item of m.items) expect(await running("b", item.name)).toBe(false);
   });
 
+  it("target daemon frozen (SIGSTOP) longer than Ferry's limits: nothing waits on it; sources resume; swept after SIGCONT", async () => {
+    const ids = await counters("it-tstop", 6);
+    const pid = Number(fs.readFileSync("/run/ferry-lab/dockerd-B.pid", "utf8"));
+    let frozen = false;
+    // Limits of 3 s (production: FERRY_MIGRATION_TIMEOUT_MS, 30 s) so the test does not wait long.
+    const eng = new MigrationEngine(
+      {
+        afterPhase: async ({ phase }) => {
+          if (phase === "checkpoint" && !frozen) {
+            frozen = true;
+            process.kill(pid, "SIGSTOP");
+          }
+        },
+      },
+      { callMs: 3000, idleMs: 3000 },
+    );
+    try {
+      const t0 = Date.now();
+      const { id } = await startMigration(batch(ids), "integration-test", eng);
+      await eng.start(id);
+      const took = Date.now() - t0;
+      const m = await getMigration(id);
+      expect(frozen).toBe(true);
+      for (const item of m.items) {
+        expect(["rolled-back", "failed", "skipped"]).toContain(item.status);
+        expect(await running("a", item.containerId), `${item.name} runs on A (${item.status}: ${item.error})`).toBe(true);
+      }
+      const rolled = m.items.filter((i) => i.status === "rolled-back");
+      expect(rolled.length).toBeGreaterThan(0);
+      for (const item of rolled) {
+        const v = await counterValues("a", item.containerId);
+        expect(v, `${item.name} continued`).toEqual(v.map((_, k) => k + 1));
+      }
+      console.log(`[figures] target frozen mid-batch: ${m.items.length} containers, ${rolled.length} rolled back, ${m.counts.failed ?? 0} failed untouched, 0 lost; batch ended ${took} ms after it started (limits 3 s)`);
+    } finally {
+      if (frozen) process.kill(pid, "SIGCONT");
+    }
+    // Back: the sweep removes what the frozen host was left holding.
+    const side = await ops.openSide({ id: hosts.b.id, name: hosts.b.name, endpoint: LAB.b.endpoint });
+    await waitFor("host B to answer again", async () => labDocker("b").ping().then(() => true, () => false));
+    // Removals sent while it was frozen are carried out now; the sweep takes whatever is left.
+    await waitFor("host B swept clean", async () => {
+      await sweepHost(side);
+      const targets = await labDocker("b").listContainers({ all: true, filters: { label: [ops.ITEM_LABEL] } });
+      return (await leftoverHelpers("b")) === 0 && !targets.some((c) => c.Names.some((n) => n.startsWith("/it-tstop-")));
+    });
+    for (const id of ids) expect(await running("b", id)).toBe(false);
+  });
+
   it("the same container submitted twice at once: one batch takes it, the other is refused (409)", async () => {
     const [id] = await counters("it-twice", 1);
     const eng = new MigrationEngine();
