@@ -48,14 +48,13 @@ export function HostsView({ hosts }: { hosts: PublicHost[] }) {
                 <th className="px-4 py-2">CRIU</th>
                 <th className="px-4 py-2">Resources</th>
                 <th className="px-4 py-2">Containers</th>
-                <th className="px-4 py-2">Checked</th>
                 <th className="px-4 py-2 text-right">Actions</th>
               </tr>
             </thead>
             <tbody>
               {hosts.length === 0 && (
                 <tr>
-                  <td colSpan={8} className="px-4 py-8 text-center text-slate-500">
+                  <td colSpan={7} className="px-4 py-8 text-center text-slate-500">
                     No hosts yet. Register one below with its Docker endpoint.
                   </td>
                 </tr>
@@ -123,6 +122,7 @@ function HostRow({
         </td>
         <td className="px-4 py-3">
           <HealthBadge status={h.healthStatus} error={h.healthError} />
+          <div className="mt-1 text-xs text-slate-500">checked {timeAgo(h.healthCheckedAt)}</div>
           {h.healthError && <p className="mt-1 max-w-56 text-xs text-red-700 dark:text-red-400">{h.healthError.replace(`${h.name}: `, "")}</p>}
         </td>
         <td className="px-4 py-3 tabular">
@@ -152,7 +152,6 @@ function HostRow({
           ) : null}
         </td>
         <td className="px-4 py-3 tabular">{h.containersTotal === null ? "—" : `${h.containersRunning} running / ${h.containersTotal}`}</td>
-        <td className="px-4 py-3 text-xs text-slate-500">{timeAgo(h.healthCheckedAt)}</td>
         <td className="px-4 py-3">
           <div className="flex flex-col items-end gap-1">
             <Button variant="secondary" onClick={onRecheck} disabled={busy} aria-label={`Test connection to ${h.name}`}>
@@ -172,7 +171,7 @@ function HostRow({
       </tr>
       {editing && (
         <tr className="border-b border-slate-100 dark:border-slate-800">
-          <td colSpan={8} className="bg-slate-50 px-4 py-4 dark:bg-slate-950">
+          <td colSpan={7} className="bg-slate-50 px-4 py-4 dark:bg-slate-950">
             <HostForm host={h} onDone={onDone} />
           </td>
         </tr>
