@@ -2,7 +2,7 @@ import "server-only";
 import { db } from "@/lib/db";
 import { DockerError } from "@/lib/docker/errors";
 import { call, checkpoint, removeContainer, startFromCheckpoint, type Side } from "@/lib/migration/docker-ops";
-import { containerLogs, createTool, readHostFile, removeQuietly } from "@/lib/migration/probe";
+import { containerLogs, createTool, readHostFile } from "@/lib/migration/probe";
 import { CAPABILITY_LABELS, CRIU_CAPABILITIES, criuHint, firstCriuError, type CriuCapability, type CriuProbe } from "@/lib/migration/criu-log";
 
 export { CRIU_CAPABILITIES, type CriuCapability, type CriuProbe };
@@ -18,12 +18,13 @@ const LOG_PATH = /(?:path=|log file:)\s*(\/\S+?\.log)/;
 /** A checkpoint or restore that CRIU refused, with CRIU's own first error line and the fix if known. */
 export class CriuFailure extends DockerError {
   constructor(
-    base: DockerError,
+    cause: DockerError,
+    host: string,
     message: string,
     readonly criuLine: string | null,
     readonly hint: string | null,
   ) {
-    super(base.code, message, base.host, base.status, base.dockerMessage);
+    super(cause.code, message, host, cause.status, cause.dockerMessage);
     this.name = "CriuFailure";
   }
 }
@@ -52,13 +53,7 @@ export async function explainCriuFailure(side: Side, err: unknown, what: "checkp
     hint = line ? criuHint(line, side.kernel) : null;
     if (hint) detail += ` (CRIU ${hint})`;
   }
-  const base = new DockerError(err.code, "", undefined, err.status, err.dockerMessage);
-  return new CriuFailure(
-    Object.assign(base, { host: side.host.name }) as DockerError,
-    `${what} failed: ${detail}. Docker said: ${shortDockerMessage(text)}`,
-    line,
-    hint,
-  );
+  return new CriuFailure(err, side.host.name, `${what} failed: ${detail}. Docker said: ${shortDockerMessage(text)}`, line, hint);
 }
 
 function shortDockerMessage(text: string): string {
@@ -203,6 +198,6 @@ async function probeFeatures(side: Side, features: string[]): Promise<FeatureRes
   } catch (err) {
     return failure(side, err);
   } finally {
-    await removeQuietly(side, c).catch(() => removeContainer(side, c.id));
+    await removeContainer(side, c.id);
   }
 }

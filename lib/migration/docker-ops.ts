@@ -131,7 +131,8 @@ export async function inspectOrNull(side: Side, id: string): Promise<Docker.Cont
   }
 }
 
-async function imageId(side: Side, ref: string): Promise<string | null> {
+/** The id of an image on a host, or null when it has none by that reference. */
+export async function imageId(side: Side, ref: string): Promise<string | null> {
   try {
     return (await call(side, () => side.docker.getImage(ref).inspect())).Id;
   } catch (err) {
@@ -160,11 +161,14 @@ export async function syncImage(src: Side, tgt: Side, name: string, id: string):
   return { ref: ref === name && byName && byName !== id ? id : ref, bytes, loaded: true };
 }
 
-async function streamText(s: Readable): Promise<string> {
+/** A whole (small) response stream. */
+export async function readAll(s: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of s) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
+
+const streamText = async (s: Readable) => (await readAll(s)).toString("utf8");
 
 /** The create options of a copy of `c` on another host: the same config, mounts, limits, networks. */
 export function targetCreateOptions(c: Docker.ContainerInspectInfo, name: string, imageRef: string): Docker.ContainerCreateOptions {

@@ -2,7 +2,7 @@ import "server-only";
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { DockerError } from "@/lib/docker/errors";
-import { call, HELPER_LABEL, type Side } from "@/lib/migration/docker-ops";
+import { call, HELPER_LABEL, imageId, readAll, removeContainer, type Side } from "@/lib/migration/docker-ops";
 import { PROBE_ENTRYPOINT, PROBE_IMAGE, probeRootfsTar } from "@/lib/migration/probe-image";
 
 /**
@@ -14,40 +14,24 @@ import { PROBE_ENTRYPOINT, PROBE_IMAGE, probeRootfsTar } from "@/lib/migration/p
 
 const imported = new Map<string, Promise<void>>();
 
-async function hasImage(side: Side, ref: string): Promise<boolean> {
-  try {
-    await call(side, () => side.docker.getImage(ref).inspect());
-    return true;
-  } catch (err) {
-    if (err instanceof DockerError && err.code === "NOT_FOUND") return false;
-    throw err;
-  }
-}
-
 /** Imports the probe image on a host if it is missing (once per process and host). */
 export function ensureProbeImage(side: Side): Promise<void> {
   const key = `${side.host.id}|${side.host.endpoint}`;
   let p = imported.get(key);
   if (!p) {
     p = (async () => {
-      if (await hasImage(side, PROBE_IMAGE)) return;
+      if (await imageId(side, PROBE_IMAGE)) return;
       const [repo, tag] = PROBE_IMAGE.split(":") as [string, string];
       const res = (await call(side, () =>
         side.docker.importImage(probeRootfsTar(), { repo, tag, changes: [`ENTRYPOINT ${JSON.stringify(PROBE_ENTRYPOINT)}`] }),
       )) as unknown as Readable;
       const text = await readAll(res);
-      if (!(await hasImage(side, PROBE_IMAGE))) throw new DockerError("DOCKER", `importing ${PROBE_IMAGE} failed: ${text.toString("utf8").slice(0, 300)}`, side.host.name);
+      if (!(await imageId(side, PROBE_IMAGE))) throw new DockerError("DOCKER", `importing ${PROBE_IMAGE} failed: ${text.toString("utf8").slice(0, 300)}`, side.host.name);
     })();
     imported.set(key, p);
     p.catch(() => imported.delete(key));
   }
   return p;
-}
-
-export async function readAll(s: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of s) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
-  return Buffer.concat(chunks);
 }
 
 /** Docker's non-TTY log stream: 8-byte frame headers (stream, size) before each chunk. */
@@ -83,12 +67,6 @@ export async function createTool(side: Side, cmd: string[], tag: string, hostCon
   );
 }
 
-export async function removeQuietly(side: Side, c: Docker.Container): Promise<void> {
-  await call(side, () => c.remove({ force: true })).catch((err: unknown) => {
-    if (!(err instanceof DockerError && err.code === "NOT_FOUND")) throw err;
-  });
-}
-
 /** The last line every mode of the tool that ends prints ("end …" or "==> end"). */
 const COMPLETE = /^(?:==> )?end\b.*$/m;
 
@@ -117,7 +95,7 @@ export async function runTool(
     if (StatusCode === 0 && !COMPLETE.test(logs.stdout)) throw new DockerError("DOCKER", `the probe tool's output (${cmd[0]}) ended early: ${logs.stdout.slice(-200)}`, side.host.name);
     return { exitCode: StatusCode, ...logs };
   } finally {
-    await removeQuietly(side, c);
+    await removeContainer(side, c.id);
   }
 }
 
@@ -153,6 +131,6 @@ export async function readHostFile(side: Side, hostPath: string, maxBytes = 4 * 
     if (err instanceof DockerError && err.code === "NOT_FOUND") return null;
     throw err;
   } finally {
-    await removeQuietly(side, c);
+    await removeContainer(side, c.id);
   }
 }
