@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { contentSecurityPolicy, requestHost } from "@/lib/auth/browser-policy";
+import { contentSecurityPolicy, originRefusal, requestHost } from "@/lib/auth/browser-policy";
 
 // A first gate: no session cookie means no page, action or API call. The session itself is
 // validated against the database by every page, action and route handler (lib/auth/current.ts).
@@ -12,8 +12,16 @@ export function proxy(req: NextRequest) {
 
 function gate(req: NextRequest): NextResponse {
   const { pathname, search } = req.nextUrl;
+  const hasCookie = Boolean(req.cookies.get(SESSION_COOKIE)?.value);
+  // Server actions (and any other change outside /api, which lib/api.ts checks itself, bearer
+  // tokens exempt) with the session cookie must come from Ferry's own pages. Next refuses a
+  // foreign Origin for actions too, but lets a request without one through.
+  if (hasCookie && !pathname.startsWith("/api/") && req.method !== "GET" && req.method !== "HEAD") {
+    const refusal = originRefusal(req.method, req.headers);
+    if (refusal) return NextResponse.json({ error: { code: refusal.code, message: refusal.message } }, { status: refusal.status });
+  }
   if (PUBLIC.some((p) => pathname === p || pathname.startsWith(`${p}/`))) return NextResponse.next();
-  if (req.cookies.get(SESSION_COOKIE)?.value) return NextResponse.next();
+  if (hasCookie) return NextResponse.next();
   if (pathname.startsWith("/api/")) {
     if (req.headers.get("authorization")) return NextResponse.next();
     return NextResponse.json(

@@ -93,10 +93,10 @@ test.describe.serial("hosts and containers", () => {
     await page.screenshot({ path: "test-results/containers.png", fullPage: true });
   });
 
-  test("an unreachable host shows as an error, never as an empty host", async ({ page, request, context }) => {
+  test("an unreachable host shows as an error, never as an empty host", async ({ page, request, context, baseURL }) => {
     const session = (await context.cookies()).find((c) => c.name === "ferry_session")!;
     const res = await request.post("/api/v1/hosts", {
-      headers: { Cookie: `ferry_session=${session.value}` },
+      headers: { Cookie: `ferry_session=${session.value}`, Origin: baseURL! },
       data: { name: "gone", endpoint: "unix:///run/ferry-gone.sock" },
     });
     expect(res.status()).toBe(201);

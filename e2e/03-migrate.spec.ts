@@ -2,9 +2,10 @@ import { expect, test, type APIRequestContext, type BrowserContext } from "@play
 import { counterValues, labDocker, startCounter, untilCounted } from "../tests/support/lab";
 import { login } from "./helpers";
 
-async function cookieHeader(context: BrowserContext) {
+/** The session cookie, and Ferry's Origin as its pages send it (changes with the cookie need it). */
+async function cookieHeader(context: BrowserContext, origin: string) {
   const s = (await context.cookies()).find((c) => c.name === "ferry_session")!;
-  return { Cookie: `ferry_session=${s.value}` };
+  return { Cookie: `ferry_session=${s.value}`, Origin: origin };
 }
 
 async function hostIds(request: APIRequestContext, headers: Record<string, string>) {
@@ -17,8 +18,8 @@ async function hostIds(request: APIRequestContext, headers: Record<string, strin
 test.describe.serial("migration", () => {
   test.beforeEach(async ({ page }) => login(page));
 
-  test("select 3 containers, migrate them to B and watch them finish live; each counter continues", async ({ page, context, request }) => {
-    await hostIds(request, await cookieHeader(context));
+  test("select 3 containers, migrate them to B and watch them finish live; each counter continues", async ({ page, context, request, baseURL }) => {
+    await hostIds(request, await cookieHeader(context, baseURL!));
     await page.goto("/containers");
     await page.getByLabel("Search containers").fill("e2e-counter");
     await expect(page.getByTestId("container-row")).toHaveCount(3);

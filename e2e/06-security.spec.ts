@@ -378,7 +378,7 @@ test.describe("sockets end with their session", () => {
     await expect
       .poll(async () => {
         if (seen.victim === 0) {
-          const res = await request.post("/api/v1/hosts", { headers: otherCookie, data: { name: `sec-events-${created.length}`, endpoint: "unix:///run/ferry-sec-none.sock" } });
+          const res = await request.post("/api/v1/hosts", { headers: { ...otherCookie, Origin: baseURL! }, data: { name: `sec-events-${created.length}`, endpoint: "unix:///run/ferry-sec-none.sock" } });
           created.push(((await res.json()) as { id: string }).id);
         }
         return seen.victim;
@@ -399,7 +399,7 @@ test.describe("sockets end with their session", () => {
     const before = { ...seen };
     for (const id of created) {
       const del = await request.post("/hosts", {
-        headers: { ...otherCookie, "Next-Action": actionId("deleteHostAction"), "Content-Type": "text/plain;charset=UTF-8", Accept: "text/x-component" },
+        headers: { ...otherCookie, Origin: baseURL!, "Next-Action": actionId("deleteHostAction"), "Content-Type": "text/plain;charset=UTF-8", Accept: "text/x-component" },
         data: JSON.stringify([id]),
       });
       expect(del.status()).toBe(200);
@@ -422,7 +422,7 @@ test.describe("sockets end with their session", () => {
       db.prepare("UPDATE Session SET expiresAt = ? WHERE id = ?").run(sqlDate(Date.now() - 1000), sessionId(expired));
       let why1 = "";
       s1.on("disconnect", (w) => (why1 = w));
-      s1.emit("migrations:subscribe");
+      s1.emit("hosts:subscribe");
       await expect.poll(() => why1).toBe("io server disconnect");
 
       // Deleted, and the socket does nothing: the server's periodic check (every 30 s) finds out.

@@ -45,30 +45,47 @@ export type Refusal = { status: 403 | 415; code: string; message: string };
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+const FOREIGN: Refusal = { status: 403, code: "FOREIGN_ORIGIN", message: "Requests with the session cookie must come from Ferry's own pages" };
+const NO_ORIGIN: Refusal = {
+  status: 403,
+  code: "ORIGIN_REQUIRED",
+  message: "Changes with the session cookie need this site's Origin header (browsers send it); scripts use an API token",
+};
+
 /**
- * For a request authenticated by the session cookie: null when a page of this site (or a
- * non-browser client) sent it, else why it is refused.
+ * Whether a request that carries the session cookie comes from one of Ferry's own pages: null when
+ * it does, else why it is refused. Used for the API (lib/api.ts) and for server actions (proxy.ts).
  * - An Origin header that is not this site: refused, reads included.
  * - Sec-Fetch-Site "same-site"/"cross-site": refused, except a plain navigation that only reads
  *   (a link the user followed; the page is theirs to see).
- * - A state-changing body that is not application/json: refused (415). HTML forms and no-cors
- *   fetches can only send form or text types, so this alone stops them, even where a browser
- *   sends no Origin.
- * A missing Origin is accepted: every current browser sends Origin on a POST, so a request without
- * one is a script that holds the cookie itself (curl, the e2e suite), which needs no forgery.
+ * - A state-changing request with neither an Origin nor "Sec-Fetch-Site: same-origin": refused.
+ *   Every current browser sends Origin on POST/PUT/PATCH/DELETE (and Sec-Fetch-Site with it), so
+ *   such a request is either a script holding the cookie itself (it should use an API token) or a
+ *   browser or extension that strips the header, whose request cannot be told from a forged one.
  */
-export function crossSiteRefusal(method: string, h: HeaderSource): Refusal | null {
+export function originRefusal(method: string, h: HeaderSource): Refusal | null {
   const safe = SAFE_METHODS.has(method.toUpperCase());
   const origin = header(h, "origin");
-  if (origin !== undefined && !originMatches(origin, requestHost(h))) {
-    return { status: 403, code: "FOREIGN_ORIGIN", message: "Requests with the session cookie must come from Ferry's own pages" };
-  }
+  if (origin !== undefined && !originMatches(origin, requestHost(h))) return FOREIGN;
   const site = header(h, "sec-fetch-site");
-  if ((site === "cross-site" || site === "same-site") && !(safe && header(h, "sec-fetch-mode") === "navigate")) {
-    return { status: 403, code: "FOREIGN_ORIGIN", message: "Requests with the session cookie must come from Ferry's own pages" };
-  }
-  if (!safe && hasBody(h) && !isJson(header(h, "content-type"))) {
-    return { status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as application/json" };
+  if ((site === "cross-site" || site === "same-site") && !(safe && header(h, "sec-fetch-mode") === "navigate")) return FOREIGN;
+  if (!safe && origin === undefined && site !== "same-origin") return NO_ORIGIN;
+  return null;
+}
+
+/**
+ * For an /api/v1 request authenticated by the session cookie: originRefusal, and a state-changing
+ * body must be application/json (415). HTML forms and no-cors fetches can only send form or text
+ * types, so this alone stops them too.
+ */
+export function crossSiteRefusal(method: string, h: HeaderSource): Refusal | null {
+  return originRefusal(method, h) ?? bodyTypeRefusal(method, h);
+}
+
+/** A state-changing request with a body that is not application/json (any caller of /api/v1). */
+export function bodyTypeRefusal(method: string, h: HeaderSource): Refusal | null {
+  if (!SAFE_METHODS.has(method.toUpperCase()) && hasBody(h) && !isJson(header(h, "content-type"))) {
+    return { status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: `Send the body as application/json (it was ${header(h, "content-type")?.split(";")[0]?.trim() || "untyped"})` };
   }
   return null;
 }

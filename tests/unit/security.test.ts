@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
-import { contentSecurityPolicy, crossSiteRefusal, originMatches, socketOriginAllowed } from "@/lib/auth/browser-policy";
+import { bodyTypeRefusal, contentSecurityPolicy, crossSiteRefusal, originMatches, originRefusal, socketOriginAllowed } from "@/lib/auth/browser-policy";
 import { CLIENT_ADDRESS_HEADER, clientAddress, normalizeAddress, stampClientAddress } from "@/lib/auth/client-address";
 import { AttemptLimiter, LoginLimiter } from "@/lib/auth/rate-limit";
 import { safeNextPath } from "@/lib/auth/redirect";
@@ -219,16 +219,34 @@ describe("origin checks for the session cookie", () => {
   it("needs JSON for a body", () => {
     const same = { ...host, origin: SITE, "content-length": "40" };
     expect(crossSiteRefusal("POST", { ...same, "content-type": "text/plain;charset=UTF-8" })).toMatchObject({ status: 415 });
-    expect(crossSiteRefusal("POST", { ...host, "content-type": "application/x-www-form-urlencoded", "content-length": "9" })).toMatchObject({ status: 415 });
+    expect(crossSiteRefusal("POST", { ...host, "sec-fetch-site": "same-origin", "content-type": "application/x-www-form-urlencoded", "content-length": "9" })).toMatchObject({ status: 415 });
     expect(crossSiteRefusal("POST", { ...same, "content-type": "application/json; charset=utf-8" })).toBeNull();
   });
 
-  it("lets this site's pages, navigations and non-browser clients through", () => {
+  it("lets this site's pages, navigations and cookie-holding scripts' reads through", () => {
     expect(crossSiteRefusal("GET", host)).toBeNull();
     expect(crossSiteRefusal("GET", { ...host, "sec-fetch-site": "same-origin" })).toBeNull();
     expect(crossSiteRefusal("GET", { ...host, "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" })).toBeNull(); // a followed link
-    expect(crossSiteRefusal("POST", { ...host, "content-length": "0" })).toBeNull(); // cancel from curl
+    expect(crossSiteRefusal("POST", { ...host, origin: SITE, "content-length": "0" })).toBeNull(); // cancel from a page
+    expect(crossSiteRefusal("POST", { ...host, "sec-fetch-site": "same-origin", "content-length": "0" })).toBeNull(); // a browser that sent no Origin
     expect(crossSiteRefusal("POST", { host: "127.0.0.1:3000", "x-forwarded-host": "ferry.example", origin: "https://ferry.example", "content-type": "application/json", "content-length": "2" })).toBeNull();
+  });
+
+  it("a change with the cookie but neither Origin nor Sec-Fetch-Site: same-origin is refused (scripts use a token)", () => {
+    for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
+      expect(originRefusal(method, { ...host, "content-length": "0" })).toMatchObject({ status: 403, code: "ORIGIN_REQUIRED" });
+      expect(crossSiteRefusal(method, { ...host, "content-type": "application/json", "content-length": "2" })).toMatchObject({ status: 403, code: "ORIGIN_REQUIRED" });
+      expect(originRefusal(method, { ...host, "sec-fetch-site": "none" })).toMatchObject({ code: "ORIGIN_REQUIRED" });
+    }
+    expect(originRefusal("GET", host)).toBeNull();
+    expect(originRefusal("HEAD", host)).toBeNull();
+  });
+
+  it("any caller's body must be JSON (415 names what was sent)", () => {
+    expect(bodyTypeRefusal("POST", { "content-type": "text/csv", "content-length": "3" })).toMatchObject({ status: 415, message: expect.stringMatching(/application\/json.*text\/csv/) });
+    expect(bodyTypeRefusal("POST", { "content-length": "3" })).toMatchObject({ status: 415, message: expect.stringMatching(/untyped/) });
+    expect(bodyTypeRefusal("POST", { "content-length": "0" })).toBeNull();
+    expect(bodyTypeRefusal("GET", { "content-type": "text/csv", "content-length": "3" })).toBeNull();
   });
 
   it("socket handshakes: a foreign Origin is refused, none is a non-browser client", () => {
