@@ -8,6 +8,7 @@ import { createSession, deleteSession, SESSION_COOKIE, sessionCookieOptions, ses
 import { checkCredentials, createFirstUser, hasAnyUser } from "@/lib/auth/users";
 import { fieldErrors } from "@/lib/validations/host";
 import { loginSchema, setupSchema } from "@/lib/validations/auth";
+import { asForm } from "@/lib/validations/form";
 import { getIo } from "@/lib/realtime/emitter";
 
 export type AuthFormState = { message?: string; errors?: Record<string, string[]> };
@@ -23,6 +24,7 @@ async function startSession(userId: string) {
 
 export async function setupAction(_prev: AuthFormState, form: FormData): Promise<AuthFormState> {
   if (await hasAnyUser()) return { message: "The admin account exists already: sign in instead." };
+  form = asForm(form);
   const parsed = setupSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) return { message: "Check the highlighted fields", errors: fieldErrors(parsed.error) };
   const user = await createFirstUser(parsed.data.username, parsed.data.password);
@@ -32,6 +34,7 @@ export async function setupAction(_prev: AuthFormState, form: FormData): Promise
 }
 
 export async function loginAction(_prev: AuthFormState, form: FormData): Promise<AuthFormState> {
+  form = asForm(form);
   const parsed = loginSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) return { message: "Enter your user name and password", errors: fieldErrors(parsed.error) };
   // The socket's address, stamped by server.ts (a client's own value of that header is replaced).

@@ -15,6 +15,7 @@ import {
   updateHost,
   type PublicHost,
 } from "@/lib/hosts/service";
+import { asForm } from "@/lib/validations/form";
 import { hostIdSchema, type HostInput } from "@/lib/validations/host";
 
 export type HostFormState = {
@@ -25,7 +26,8 @@ export type HostFormState = {
   probe?: ProbeResultJson;
 };
 
-function formInput(form: FormData): HostInput {
+function formInput(raw: FormData): HostInput {
+  const form = asForm(raw);
   const text = (k: string) => {
     const v = form.get(k);
     return typeof v === "string" ? v : undefined;
@@ -55,6 +57,7 @@ const serializeProbe = (p: ProbeResult): ProbeResultJson => ({ ...p, checkedAt: 
 /** Save (create or edit) from the host form. */
 export async function saveHostAction(_prev: HostFormState, form: FormData): Promise<HostFormState> {
   await requireUser();
+  form = asForm(form);
   const id = form.get("id");
   try {
     const host =

@@ -31,8 +31,9 @@ export async function listApiTokens(): Promise<ApiTokenView[]> {
   return (await db.apiToken.findMany({ orderBy: { createdAt: "desc" } })).map(tokenView);
 }
 
-export async function revokeApiToken(id: string): Promise<void> {
-  await db.apiToken.deleteMany({ where: { id } });
+/** Deletes a token; false when there was none with that id. */
+export async function revokeApiToken(id: string): Promise<boolean> {
+  return (await db.apiToken.deleteMany({ where: { id } })).count > 0;
 }
 
 function tokenView(r: { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null }): ApiTokenView {

@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { db } from "@/lib/db";
+import { InputError } from "@/lib/errors";
 import type { historyQuerySchema } from "@/lib/validations/history";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { downtimeHistogram, percentile } from "@/lib/migration/stats";
@@ -11,10 +12,20 @@ import { BATCH_ENDED, batchStatus, type BatchStatus } from "@/lib/migration/stat
 /** The filter, as lib/validations/history.ts parses it from a query string (real calendar dates only). */
 export type HistoryFilter = z.infer<typeof historyQuerySchema>;
 
+const LIMIT = "limit must be a whole number from 1 to 200";
 export const pageSchema = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(25),
-  cursor: z.string().max(64).regex(/^[A-Za-z0-9_-]+$/).optional(),
+  limit: z.preprocess(
+    (v) => (v === undefined || v === "" ? undefined : typeof v === "string" && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
+    z.number({ message: LIMIT }).int(LIMIT).min(1, LIMIT).max(200, LIMIT).default(25),
+  ),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "cursor must be a migration id (the nextCursor of the previous page)").optional(),
 });
+
+/** For the API: a cursor must name a batch (an unknown one would silently give an empty page). */
+export async function assertCursor(cursor: string | undefined): Promise<void> {
+  if (cursor && !(await db.migration.findUnique({ where: { id: cursor }, select: { id: true } })))
+    throw new InputError(`No migration with id ${cursor} to continue from`, { cursor: [`no migration with id ${cursor}`] });
+}
 
 export type BatchSummary = {
   id: string;

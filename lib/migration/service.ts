@@ -38,10 +38,16 @@ export async function startMigration(request: MigrationRequest, createdBy: strin
     if (!known.has(i.hostId)) fields[`items.${n}.hostId`] = [`no host with id ${i.hostId}`];
   });
   if (Object.keys(fields).length) throw new InputError("Unknown host", fields);
+  // A container on the target itself is a mistake in the request, not a skip reason.
+  req.items.forEach((i, n) => {
+    if (i.hostId === req.targetHostId) fields[`items.${n}.hostId`] = [`${i.containerId} already runs on the target host`];
+  });
+  if (Object.keys(fields).length) throw new InputError("Source and target are the same host", fields);
   const active = await activeContainers();
   const busy = req.items.filter((i) => active.has(`${i.hostId}/${i.containerId}`)).map((i) => i.containerId);
   if (busy.length) throw new MigrationConflictError(busy);
   const plan = await planMigration(req, options);
+  assertKnownContainers(plan);
   // Names and ids resolve during planning; check the lock again with full ids.
   const busyById = plan.items.filter((i) => active.has(`${i.hostId}/${i.containerId}`)).map((i) => i.name);
   if (busyById.length) throw new MigrationConflictError(busyById);
@@ -52,6 +58,28 @@ export async function startMigration(request: MigrationRequest, createdBy: strin
   await log(migration.id, null, "created", `${plan.items.length} container(s) → ${plan.target.name} by ${createdBy}`);
   void eng.start(migration.id);
   return { id: migration.id, plan };
+}
+
+/**
+ * Refuses a batch that names a container its host does not have, or one container twice (by name
+ * and by id): wrong input, so nothing is recorded. What a host could not answer, and what pre-flight
+ * refuses for a reason (not running, name taken, CRIU), is recorded as skipped instead.
+ */
+function assertKnownContainers(plan: Plan): void {
+  const fields: Record<string, string[]> = {};
+  const seen = new Map<string, number>();
+  plan.items.forEach((item, n) => {
+    const missing = item.errors.find((e) => e.startsWith(`no container ${item.containerId} on `));
+    if (missing) fields[`items.${n}.containerId`] = [missing];
+    const key = `${item.hostId}/${item.containerId}`;
+    const first = seen.get(key);
+    if (first !== undefined && !missing) fields[`items.${n}.containerId`] = [`${item.name} is listed twice (items ${first} and ${n} are the same container)`];
+    else seen.set(key, n);
+  });
+  if (Object.keys(fields).length) {
+    const unknown = Object.values(fields).some((m) => m[0]!.startsWith("no container"));
+    throw new InputError(unknown ? "Unknown container" : "A container is listed twice", fields);
+  }
 }
 
 export async function getMigration(id: string): Promise<MigrationView> {

@@ -1,36 +1,49 @@
 import { z } from "zod";
 
-const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "not an id");
+const id = (what: string) =>
+  z.string({ error: (iss) => (iss.input === undefined ? `${what} is required` : `${what} must be text`) }).regex(/^[A-Za-z0-9_-]{1,64}$/, `not ${what === "host id" ? "a" : "an"} ${what} (1-64 letters, digits, '_' or '-')`);
 const containerId = z
-  .string()
-  .min(1)
-  .max(128)
+  .string({ error: (iss) => (iss.input === undefined ? "containerId is required" : "containerId must be text (a container id or name)") })
+  .min(1, "containerId is empty")
+  .max(128, "containerId has at most 128 characters")
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "not a container id or name");
 
 /** Default parallelism per host, chosen by measurement (docs/migration.md, scripts/bench.ts). */
 export const DEFAULT_CONCURRENCY = 2;
 
 export const migrationOptionsSchema = z
-  .object({
-    keepSource: z.boolean().default(false),
-    concurrency: z.number().int().min(1).max(32).default(DEFAULT_CONCURRENCY),
+  .strictObject({
+    keepSource: z.boolean({ message: "keepSource must be true or false" }).default(false),
+    concurrency: z
+      .number({ message: "Concurrency must be a whole number from 1 to 32" })
+      .int("Concurrency must be a whole number from 1 to 32")
+      .min(1, "Concurrency must be a whole number from 1 to 32")
+      .max(32, "Concurrency must be a whole number from 1 to 32")
+      .default(DEFAULT_CONCURRENCY),
     /** When the name is taken on the target: refuse that container, or append "-migrated". */
-    nameConflict: z.enum(["fail", "suffix"]).default("fail"),
-  })
-  .strict();
+    nameConflict: z.enum(["fail", "suffix"], { message: 'nameConflict must be "fail" or "suffix"' }).default("fail"),
+  }, { error: (iss) => (iss.code === "unrecognized_keys" ? `Unknown option(s): ${iss.keys.join(", ")} (options are keepSource, concurrency, nameConflict)` : "options must be an object") });
 
 export type MigrationOptions = z.output<typeof migrationOptionsSchema>;
 
 export const migrationRequestSchema = z
-  .object({
-    targetHostId: id,
-    items: z
-      .array(z.object({ hostId: id, containerId }).strict())
-      .min(1, "Select at least one container")
-      .max(1000, "At most 1000 containers per batch"),
-    options: migrationOptionsSchema.optional(),
-  })
-  .strict()
+  .strictObject(
+    {
+      targetHostId: id("host id"),
+      items: z
+        .array(
+          z.strictObject(
+            { hostId: id("host id"), containerId },
+            { error: (iss) => (iss.code === "unrecognized_keys" ? `Unknown field(s) in an item: ${iss.keys.join(", ")} (an item is {hostId, containerId})` : "an item is {hostId, containerId}") },
+          ),
+          { message: "items must be a list of {hostId, containerId}" },
+        )
+        .min(1, "Select at least one container")
+        .max(1000, "At most 1000 containers per batch"),
+      options: migrationOptionsSchema.optional(),
+    },
+    { error: (iss) => (iss.code === "unrecognized_keys" ? `Unknown field(s): ${iss.keys.join(", ")} (a batch is {targetHostId, items, options})` : "A batch must be an object {targetHostId, items, options}") },
+  )
   .superRefine((v, ctx) => {
     const seen = new Set<string>();
     v.items.forEach((item, i) => {
@@ -43,4 +56,4 @@ export const migrationRequestSchema = z
 export type MigrationRequest = z.input<typeof migrationRequestSchema>;
 export type MigrationRequestParsed = z.output<typeof migrationRequestSchema>;
 
-export const migrationIdSchema = id;
+export const migrationIdSchema = id("migration id");

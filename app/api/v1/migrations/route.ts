@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { apiRoute, jsonBody } from "@/lib/api";
-import { listBatches, pageSchema } from "@/lib/migration/history";
+import { assertCursor, listBatches, pageSchema } from "@/lib/migration/history";
 import { getMigration, startMigration } from "@/lib/migration/service";
 import { historyQuerySchema } from "@/lib/validations/history";
 import { migrationRequestSchema } from "@/lib/validations/migration";
@@ -18,6 +18,8 @@ export const POST = apiRoute(async (req, _ctx, caller) => {
 export const GET = apiRoute(async (req) => {
   const q = Object.fromEntries(new URL(req.url).searchParams);
   const page = pageSchema.parse({ limit: q.limit, cursor: q.cursor });
-  const { batches, nextCursor } = await listBatches(historyQuerySchema.parse(q), page);
+  const filter = historyQuerySchema.parse(q);
+  await assertCursor(page.cursor);
+  const { batches, nextCursor } = await listBatches(filter, page);
   return NextResponse.json({ migrations: batches, nextCursor });
 });

@@ -10,7 +10,9 @@ export const dynamic = "force-dynamic";
 /** A batch as a download: JSON (the API's shape) or CSV (one row per container). */
 export const GET = apiRoute(async (req, ctx: { params: Promise<{ id: string }> }) => {
   const id = migrationIdSchema.parse((await ctx.params).id);
-  const format = z.enum(["json", "csv"]).parse(new URL(req.url).searchParams.get("format") ?? "json");
+  const format = z
+    .object({ format: z.enum(["json", "csv"], { message: "format must be json or csv" }) })
+    .parse({ format: new URL(req.url).searchParams.get("format") ?? "json" }).format;
   const m = await getMigration(id);
   const file = `ferry-migration-${m.createdAt.slice(0, 10)}-${id}.${format}`;
   const headers = { "Content-Disposition": `attachment; filename="${file}"`, "Cache-Control": "no-store" };
