@@ -16,7 +16,7 @@ type FerrySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<str
 
 /**
  * Attaches socket.io to the HTTP server. Every connection needs a valid session cookie and, from a
- * browser, this site's Origin; the session is checked again on every subscribe and every
+ * browser, this site's Origin; the session is checked again on every event the socket sends and every
  * SESSION_RECHECK_MS, so a socket never outlives its session by more than that.
  */
 export function attachRealtime(httpServer: HttpServer): { io: FerryIo; stop: () => void } {
@@ -72,6 +72,18 @@ export function attachRealtime(httpServer: HttpServer): { io: FerryIo; stop: () 
   }
 
   io.on("connection", (socket) => {
+    // Every event the browser sends, today's and any added later, first needs a live session: a
+    // socket whose session was deleted or expired is disconnected before its event is handled.
+    socket.use((_packet, next) => {
+      const { sessionId } = socket.data;
+      liveSessionIds([sessionId]).then(
+        (live) => {
+          if (live.has(sessionId)) next();
+          else socket.disconnect(true);
+        },
+        () => undefined, // database trouble: the event is dropped, the socket stays
+      );
+    });
     socket.on("hosts:subscribe", () => void subscribe(socket, ROOMS.hosts));
     socket.on("migrations:subscribe", () => void subscribe(socket, ROOMS.migrations));
     // Late joiners and reconnects get the whole state from the database, then live events.
