@@ -384,6 +384,10 @@ stop_dockerd() { # pid what: TERM, wait (dockerd first stops its containers), th
   if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; log "killed $what (pid $pid) after 60 s"; else log "stopped $what (pid $pid)"; fi
 }
 
+# A daemon outlives this script: it must not keep the script's other open files (a caller's
+# `flock` lock, a pipe a test waits on). Closes every descriptor above 2 before exec.
+CLOSE_FDS='for fd in /proc/$$/fd/*; do n=${fd##*/}; if ((n > 2)); then eval "exec $n>&-"; fi; done 2>/dev/null'
+
 start_daemon() { # name sock config
   local name=$1 sock=$2 config=$3 host=${1,,}
   if daemon_up "$sock"; then
@@ -410,7 +414,7 @@ start_daemon() { # name sock config
   log "host $name: starting dockerd ($config)"
   # /usr/local/sbin first: runc finds our criu wrapper on the PATH dockerd passes on.
   PATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin FERRY_LAB_HOST=$host FERRY_LAB_VERSION=$LAB_VERSION \
-    setsid /usr/sbin/dockerd --config-file "$config" >>"$LAB_DIR/logs/dockerd-$name.log" 2>&1 </dev/null &
+    setsid bash -c "$CLOSE_FDS"'; exec /usr/sbin/dockerd --config-file "$1"' dockerd "$config" >>"$LAB_DIR/logs/dockerd-$name.log" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/dockerd-$name.pid"
   local i
   for i in $(seq 1 60); do
@@ -424,11 +428,16 @@ start_daemon() { # name sock config
 
 start_daemons() {
   mkdir -p /etc/docker "$LAB_ETC" "$DATA_ROOT_B" "$EXEC_ROOT_B"
-  local common='"experimental":true,"bridge":"none","iptables":false,"ip6tables":false,"ip-forward":false,"ip-masq":false'
+  # live-restore: containers keep running while their daemon is down or restarting (a killed
+  # source daemon must not take its containers with it; the fault suite kills one).
+  local common='"experimental":true,"live-restore":true,"bridge":"none","iptables":false,"ip6tables":false,"ip-forward":false,"ip-masq":false'
   if [[ ! -s /etc/docker/daemon.json ]]; then
     echo "{$common}" >/etc/docker/daemon.json
   elif [[ $(jq -r .experimental /etc/docker/daemon.json) != true ]]; then
     die "/etc/docker/daemon.json exists without \"experimental\": true; checkpoint needs it"
+  elif [[ $(jq -r '."live-restore"' /etc/docker/daemon.json) != true ]]; then
+    log "turning on live-restore in /etc/docker/daemon.json (containers outlive a daemon restart)"
+    jq '. + {"live-restore": true}' /etc/docker/daemon.json >/etc/docker/daemon.json.new && mv /etc/docker/daemon.json.new /etc/docker/daemon.json
   fi
   echo "{$common,\"data-root\":\"$DATA_ROOT_B\",\"exec-root\":\"$EXEC_ROOT_B\",\"pidfile\":\"/run/ferry-lab-b.pid\",\"hosts\":[\"unix://$SOCK_B\"]}" \
     >"$LAB_ETC/daemon-b.json"
