@@ -27,6 +27,11 @@ const schema = z.object({
    * and restore get this plus time for their size.
    */
   FERRY_MIGRATION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /**
+   * How long a rollback waits for a source host that does not answer (its daemon killed or
+   * restarting) before it gives up and reports the command to resume the container by hand.
+   */
+  FERRY_SOURCE_WAIT_MS: z.coerce.number().int().min(0).max(3_600_000).default(300_000),
   /** Register the machine's own /var/run/docker.sock as host "local" on first start. */
   FERRY_REGISTER_LOCAL: z.enum(["0", "1"]).default("1"),
   /**

@@ -11,7 +11,7 @@ import { MigrationStatusBadge, ProgressBar } from "@/components/migrations/statu
 import { PhaseTimeline } from "@/components/migrations/timeline";
 import { DowntimeHistogram, PhaseStack } from "@/components/charts/charts";
 import { downtimeHistogram, percentile, phaseDurations } from "@/lib/migration/stats";
-import { PHASES } from "@/lib/migration/state";
+import { PHASE_NAMES } from "@/lib/migration/state";
 
 /** A batch, live: a snapshot on (re)connect, then item and batch events over the socket. */
 export function MigrationLive({ initial }: { initial: MigrationView }) {
@@ -98,7 +98,7 @@ export function MigrationLive({ initial }: { initial: MigrationView }) {
 
       {(() => {
         const downs = m.items.filter((i) => i.status === "done" && i.downtimeMs !== null).map((i) => i.downtimeMs!);
-        const used = PHASES.filter((p) => m.items.some((i) => i.phases.some((ph) => ph.name === p && ph.endedAt)));
+        const used = PHASE_NAMES.filter((p) => m.items.some((i) => i.phases.some((ph) => ph.name === p && ph.endedAt)));
         const stack = m.items.map((i) => ({ name: i.name, ...phaseDurations(i) }));
         return (
           <>

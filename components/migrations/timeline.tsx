@@ -1,6 +1,6 @@
 "use client";
 import { formatMs } from "@/lib/format";
-import { PHASES } from "@/lib/migration/state";
+import { PHASE_NAMES } from "@/lib/migration/state";
 import type { MigrationView } from "@/lib/migration/view";
 import { PHASE_COLORS } from "@/components/charts/colors";
 
@@ -17,7 +17,7 @@ export function PhaseTimeline({ m, now }: { m: MigrationView; now: number }) {
   return (
     <div className="space-y-2" data-testid="timeline">
       <ul className="flex flex-wrap gap-3 text-xs" aria-label="Phases">
-        {PHASES.map((p) => (
+        {PHASE_NAMES.map((p) => (
           <li key={p} className="flex items-center gap-1">
             <span className="inline-block h-2.5 w-2.5 rounded-sm" style={{ background: PHASE_COLORS[p] }} />
             {p}

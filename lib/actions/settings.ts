@@ -40,5 +40,5 @@ export async function saveRetentionAction(_prev: RetentionState, form: FormData)
   await setRetentionDays(parsed.data);
   const purged = await purgeOldDetail(parsed.data);
   revalidatePath("/settings");
-  return { ok: true, message: `Keeping ${parsed.data} days of detail (purged ${purged.phases} phase timings and ${purged.events} events just now)` };
+  return { ok: true, message: `Keeping ${parsed.data} days of detail (purged ${purged.phases} phase timings just now)` };
 }

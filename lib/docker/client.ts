@@ -4,7 +4,7 @@ import { parseEndpoint } from "@/lib/docker/endpoint";
 import { DockerError, toDockerError } from "@/lib/docker/errors";
 
 /** Docker Engine API version Ferry speaks: the highest docker 20.10 accepts; newer daemons accept it too. */
-export const DOCKER_API_VERSION = "v1.41";
+const DOCKER_API_VERSION = "v1.41";
 
 /** What the factory needs of a host record (TLS material and keys stay on the server). */
 export type HostConnection = {

@@ -49,7 +49,7 @@ export async function listAllContainers(): Promise<HostContainers[]> {
 }
 
 /** Containers sampled per host per pass: Docker's stats call costs ~0.1-1 s each. */
-export const MEMORY_SAMPLES_PER_PASS = 50;
+const MEMORY_SAMPLES_PER_PASS = 50;
 
 /**
  * Samples the memory of up to `limit` running containers of a host into the cache, those never

@@ -218,11 +218,6 @@ export async function probeHostCriu(id: string): Promise<{ host: Host; probe: Cr
   return { host: await getHost(id), probe };
 }
 
-export async function refreshAllHealth(): Promise<Host[]> {
-  const hosts = await listHosts();
-  return Promise.all(hosts.map((h) => refreshHealth(h.id)));
-}
-
 const LOCAL_SOCKET = "/var/run/docker.sock";
 const LOCAL_MARKER = "local-host-registered";
 

@@ -14,7 +14,7 @@ export const SHIM_OVERHEAD_BYTES = 14 * 1024 * 1024;
 export const HOST_CONCURRENCY_DEFAULT = 4;
 
 /** Default budget: 80% of the host's memory, leaving room for the daemon and the OS. */
-export const DEFAULT_BUDGET_FRACTION = 0.8;
+const DEFAULT_BUDGET_FRACTION = 0.8;
 
 export function defaultBudget(memTotal: number): number {
   return Math.floor(memTotal * DEFAULT_BUDGET_FRACTION);

@@ -91,7 +91,7 @@ export function decodeAddress(hexAddr: string): { ip: string; port: number; text
   return { ip, port, text: `[${ip}]:${port}` };
 }
 
-export function isLoopback(ip: string): boolean {
+function isLoopback(ip: string): boolean {
   return /^127\./.test(ip) || ip === "::1" || /^::ffff:127\./.test(ip);
 }
 

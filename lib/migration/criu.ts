@@ -16,7 +16,7 @@ export { CRIU_CAPABILITIES, type CriuCapability, type CriuProbe };
 const LOG_PATH = /(?:path=|log file:)\s*(\/\S+?\.log)/;
 
 /** A checkpoint or restore that CRIU refused, with CRIU's own first error line and the fix if known. */
-export class CriuFailure extends DockerError {
+class CriuFailure extends DockerError {
   constructor(
     cause: DockerError,
     host: string,
@@ -34,9 +34,21 @@ export class CriuFailure extends DockerError {
  * criu failed: type NOTIFY errno 0 path= <log>". This reads that log on the host (a never-started
  * helper, Engine API only) and returns an error that carries CRIU's first real error line.
  */
-export async function explainCriuFailure(side: Side, err: unknown, what: "checkpoint" | "restore"): Promise<unknown> {
+async function explainCriuFailure(side: Side, err: unknown, what: "checkpoint" | "restore"): Promise<unknown> {
   if (!(err instanceof DockerError)) return err;
   const text = err.dockerMessage ?? err.message;
+  if (what === "checkpoint" && /invalid task checkpoint option for io\.containerd\.runc\.v2/.test(text)) {
+    // Docker 20.10 remembers in memory only which containers run on the v2 runtime (moby#41546):
+    // after its daemon restarted with live-restore, the containers it found running cannot be
+    // checkpointed until they are restarted. Nothing stopped.
+    return new DockerError(
+      err.code,
+      `${side.host.name}'s Docker cannot checkpoint this container: it was already running when its daemon last restarted, and Docker ${side.dockerVersion || "(version unknown)"} loses the runtime options of such containers (moby#41531); restart the container once (its memory state starts afresh) or upgrade Docker. Docker said: ${shortDockerMessage(text)}`,
+      side.host.name,
+      err.status,
+      err.dockerMessage,
+    );
+  }
   if (!/criu|runc did not terminate/i.test(text)) return err;
   const path = LOG_PATH.exec(text)?.[1];
   let detail: string;

@@ -17,7 +17,7 @@ export type HostSide = HostConnection & { id: string };
  * byte for `idleMs` is abandoned, and checkpoint/restore get `callMs` plus time for their size.
  */
 export type Limits = { callMs: number; idleMs: number };
-export const DEFAULT_LIMITS: Limits = { callMs: 30_000, idleMs: 30_000 };
+const DEFAULT_LIMITS: Limits = { callMs: 30_000, idleMs: 30_000 };
 /** The slowest CRIU dump/restore rate assumed when sizing a checkpoint or restore timeout (bytes/s). */
 const CRIU_MIN_RATE = 10 * 1024 * 1024;
 
@@ -30,6 +30,8 @@ export type Side = {
   architecture: string;
   experimental: boolean;
   kernel: string;
+  /** The daemon's version ("20.10.24+dfsg1"). */
+  dockerVersion: string;
   limits: Limits;
 };
 
@@ -47,6 +49,7 @@ export async function openSide(host: HostSide, limits: Limits = DEFAULT_LIMITS):
     MemTotal?: number;
     Architecture?: string;
     KernelVersion?: string;
+    ServerVersion?: string;
   };
   if (!info.DockerRootDir) throw new DockerError("DOCKER", "the daemon did not report its DockerRootDir", host.name);
   return {
@@ -57,6 +60,7 @@ export async function openSide(host: HostSide, limits: Limits = DEFAULT_LIMITS):
     architecture: info.Architecture ?? "",
     experimental: Boolean(info.ExperimentalBuild),
     kernel: info.KernelVersion ?? "",
+    dockerVersion: info.ServerVersion ?? "",
     limits,
   };
 }
@@ -72,13 +76,13 @@ const cp = (c: Docker.Container) => c as Docker.Container & CheckpointApi;
 export const call = <T>(side: Side, fn: () => Promise<T>, ms = side.limits.callMs) => dockerCall(side.host.name, ms, fn);
 
 /** The time a checkpoint or restore of about `bytes` may take on this host. */
-export const criuMs = (side: Side, bytes: number) => side.limits.callMs + Math.ceil((Math.max(0, bytes) / CRIU_MIN_RATE) * 1000);
+const criuMs = (side: Side, bytes: number) => side.limits.callMs + Math.ceil((Math.max(0, bytes) / CRIU_MIN_RATE) * 1000);
 
 /**
  * Streams `source` into `sink(counted)`: resolves with the bytes moved, or rejects when no byte
  * flowed for `idleMs` (a host that froze mid-stream), destroying the stream so nothing dangles.
  */
-export async function streamWithin<T>(side: Side, source: Readable, sink: (counted: Readable) => Promise<T>, onBytes: (n: number) => void = () => undefined): Promise<{ bytes: number; result: T }> {
+async function streamWithin<T>(side: Side, source: Readable, sink: (counted: Readable) => Promise<T>, onBytes: (n: number) => void = () => undefined): Promise<{ bytes: number; result: T }> {
   let bytes = 0;
   let timer: NodeJS.Timeout | undefined;
   let idle: (e: Error) => void = () => undefined;
@@ -109,7 +113,7 @@ export async function streamWithin<T>(side: Side, source: Readable, sink: (count
 }
 
 /** Counts bytes flowing through a stream. */
-export function byteCounter(onBytes: (n: number) => void): Transform {
+function byteCounter(onBytes: (n: number) => void): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
       onBytes(chunk.length);
@@ -400,6 +404,20 @@ export async function verifyRunning(side: Side, id: string, settleMs = 100): Pro
   if (!second.State.Running || second.State.StartedAt !== first.State.StartedAt || second.RestartCount !== first.RestartCount)
     throw new DockerError("DOCKER", `container did not stay running after restore (now ${second.State.Status}, exit ${second.State.ExitCode})`, side.host.name);
   return second;
+}
+
+/** Waits until the host answers a ping (its daemon restarting, say), at most `windowMs`; returns how long it waited. */
+export async function untilAnswers(side: Side, windowMs: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      await call(side, () => side.docker.ping(), Math.min(side.limits.callMs, 5000));
+      return Date.now() - started;
+    } catch (err) {
+      if (Date.now() - started >= windowMs) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }
 
 /**

@@ -143,7 +143,7 @@ export async function historyCharts(filter: HistoryFilter): Promise<HistoryChart
 }
 
 const RETENTION_KEY = "retention-days";
-export const DEFAULT_RETENTION_DAYS = 90;
+const DEFAULT_RETENTION_DAYS = 90;
 
 export async function retentionDays(): Promise<number> {
   const row = await db.setting.findUnique({ where: { key: RETENTION_KEY } });
@@ -156,13 +156,12 @@ export async function setRetentionDays(days: number): Promise<void> {
 }
 
 /**
- * Deletes phase timings and event logs of batches that ended more than `days` ago. Summaries
+ * Deletes the phase timings of batches that ended more than `days` ago. Summaries
  * (batch and item rows: status, downtime, bytes, error) stay.
  */
-export async function purgeOldDetail(days: number, now = new Date()): Promise<{ phases: number; events: number }> {
+export async function purgeOldDetail(days: number, now = new Date()): Promise<{ phases: number }> {
   const before = new Date(now.getTime() - days * 86_400_000);
   const old = { status: { in: [...BATCH_ENDED] }, finishedAt: { lt: before } };
   const phases = await db.migrationPhase.deleteMany({ where: { item: { migration: old } } });
-  const events = await db.migrationEvent.deleteMany({ where: { migration: old } });
-  return { phases: phases.count, events: events.count };
+  return { phases: phases.count };
 }

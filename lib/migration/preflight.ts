@@ -90,7 +90,7 @@ async function runningExecs(side: Side, c: Docker.ContainerInspectInfo): Promise
 }
 
 /** The capabilities a container needs of CRIU, from what its processes hold (all of them if unknown). */
-export function criuNeeds(inv: SocketInventory | null): CriuCapability[] {
+function criuNeeds(inv: SocketInventory | null): CriuCapability[] {
   const base: CriuCapability[] = ["pipe", "unix", "file", "threads"];
   if (!inv) return [...base, "tcp-listen", "tcp-established"];
   if (holdsInetSockets(inv)) base.push("tcp-listen");

@@ -35,7 +35,7 @@ export function ensureProbeImage(side: Side): Promise<void> {
 }
 
 /** Docker's non-TTY log stream: 8-byte frame headers (stream, size) before each chunk. */
-export function demuxLogs(buf: Buffer): { stdout: string; stderr: string } {
+function demuxLogs(buf: Buffer): { stdout: string; stderr: string } {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   let off = 0;
@@ -100,7 +100,7 @@ export async function runTool(
 }
 
 /** The first file of a tar stream (the archive API's answer for one path). */
-export function firstTarFile(tar: Buffer): Buffer | null {
+function firstTarFile(tar: Buffer): Buffer | null {
   if (tar.length < 512) return null;
   const size = parseInt(tar.subarray(124, 136).toString("ascii").replace(/\0.*$/s, "").trim() || "0", 8);
   return tar.subarray(512, 512 + size);

@@ -1,9 +1,9 @@
 import "server-only";
 import { db } from "@/lib/db";
-import type { Migration, MigrationItem, MigrationPhase } from "@/lib/generated/prisma/client";
+import type { Migration, MigrationItem, MigrationPhase, Prisma } from "@/lib/generated/prisma/client";
 import { getIo } from "@/lib/realtime/emitter";
 import { ROOMS } from "@/lib/realtime/protocol";
-import { batchStatus, itemStatus, TERMINAL, type BatchStatus, type PhaseName } from "@/lib/migration/state";
+import { batchStatus, itemStatus, TERMINAL, transition, type BatchStatus, type ItemEvent, type ItemStatus, type PhaseName } from "@/lib/migration/state";
 import { MigrationConflictError } from "@/lib/migration/errors";
 import { migrationOptionsSchema, type MigrationOptions } from "@/lib/validations/migration";
 import type { Plan } from "@/lib/migration/preflight";
@@ -19,7 +19,7 @@ type ItemWithPhases = MigrationItem & { phases: MigrationPhase[] };
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-export function itemView(i: ItemWithPhases): MigrationItemView {
+function itemView(i: ItemWithPhases): MigrationItemView {
   return {
     id: i.id,
     seq: i.seq,
@@ -54,7 +54,7 @@ export function itemView(i: ItemWithPhases): MigrationItemView {
   };
 }
 
-export function migrationView(m: Migration & { items: ItemWithPhases[] }): MigrationView {
+function migrationView(m: Migration & { items: ItemWithPhases[] }): MigrationView {
   const items = [...m.items].sort((a, b) => a.seq - b.seq).map(itemView);
   return {
     id: m.id,
@@ -77,17 +77,43 @@ export async function loadMigrationView(id: string): Promise<MigrationView | nul
   return m ? migrationView(m) : null;
 }
 
-export async function log(migrationId: string, itemId: string | null, type: string, message: string): Promise<void> {
-  const e = await db.migrationEvent.create({ data: { migrationId, itemId, type, message } });
-  getIo()?.to(ROOMS.migration(migrationId)).emit("migration:log", { migrationId, itemId, at: e.at.toISOString(), type, message });
+/** Fields of an item other than its status (the status changes only through `setStatus`). */
+export type ItemData = Omit<Prisma.MigrationItemUpdateManyMutationInput, "status">;
+
+/**
+ * The server's log line for a batch or an item (stdout: what an operator reads next to Docker's
+ * own logs). The item's row carries the same facts for the pages: status, error, warnings, phases.
+ */
+export function journal(subject: Pick<MigrationItem, "migrationId" | "name"> | { migrationId: string }, message: string): void {
+  const who = "name" in subject ? `${subject.migrationId.slice(0, 8)}/${subject.name}` : subject.migrationId.slice(0, 8);
+  console.log(`[ferry] migration ${who}: ${message}`);
 }
 
-/** Writes an item change and announces the item's new state. */
-export async function updateItem(itemId: string, data: Parameters<typeof db.migrationItem.update>[0]["data"]): Promise<MigrationItemView> {
+/** Writes an item change and announces the item's new state. Never its status: see `setStatus`. */
+export async function updateItem(itemId: string, data: ItemData): Promise<MigrationItemView> {
   const item = await db.migrationItem.update({ where: { id: itemId }, data, include: { phases: true } });
+  return announce(item);
+}
+
+function announce(item: ItemWithPhases): MigrationItemView {
   const view = itemView(item);
   getIo()?.to(ROOMS.migration(item.migrationId)).emit("migration:item", { migrationId: item.migrationId, item: view });
   return view;
+}
+
+/**
+ * The only writer of an item's status. The next status comes from the pure state machine, and
+ * the row is written only if it is still in `from`: two writers can never both move one item.
+ */
+export async function setStatus(itemId: string, from: ItemStatus, event: ItemEvent, data: ItemData = {}): Promise<ItemStatus> {
+  const to = transition(from, event);
+  const changed = await db.migrationItem.updateMany({ where: { id: itemId, status: from }, data: { ...data, status: to } });
+  if (changed.count !== 1) {
+    const now = await db.migrationItem.findUnique({ where: { id: itemId }, select: { status: true } });
+    throw new Error(`item ${itemId} is ${now ? `"${now.status}"` : "gone"}, not "${from}": it cannot go ${event.type} to "${to}"`);
+  }
+  announce(await db.migrationItem.findUniqueOrThrow({ where: { id: itemId }, include: { phases: true } }));
+  return to;
 }
 
 /** Announces an item as it is on disk (after a phase row changed). */
@@ -121,7 +147,6 @@ export async function updateBatch(migrationId: string, data: { status?: BatchSta
     finishedAt: iso(m.finishedAt),
     cancelRequested: m.cancelRequested,
   });
-  io?.to(ROOMS.migrations).emit("migrations:changed");
   if (data.finishedAt) {
     const view = await loadMigrationView(migrationId);
     if (view) io?.to(ROOMS.migration(migrationId)).emit("migration:snapshot", view);

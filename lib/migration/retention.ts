@@ -7,7 +7,7 @@ export function startRetention(log: (msg: string) => void = console.log): () => 
     try {
       const days = await retentionDays();
       const r = await purgeOldDetail(days);
-      if (r.phases || r.events) log(`retention: removed ${r.phases} phase timings and ${r.events} events older than ${days} days`);
+      if (r.phases) log(`retention: removed ${r.phases} phase timings older than ${days} days`);
     } catch (err) {
       log(`retention failed: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -5,7 +5,7 @@ import { engine, type MigrationEngine } from "@/lib/migration/engine";
 import { MigrationConflictError } from "@/lib/migration/errors";
 import { isBatchEnded } from "@/lib/migration/state";
 import { activeContainers, planMigration, type Plan } from "@/lib/migration/preflight";
-import { loadMigrationView, log, recordBatch } from "@/lib/migration/record";
+import { journal, loadMigrationView, recordBatch } from "@/lib/migration/record";
 import type { MigrationView } from "@/lib/migration/view";
 import { migrationOptionsSchema, migrationRequestSchema, type MigrationRequest } from "@/lib/validations/migration";
 
@@ -55,7 +55,7 @@ export async function startMigration(request: MigrationRequest, createdBy: strin
   // The check that counts: inside the transaction that records the batch (pre-flight takes
   // seconds, and two requests for the same container may both have passed the checks above).
   const migration = await recordBatch(plan, options, createdBy);
-  await log(migration.id, null, "created", `${plan.items.length} container(s) → ${plan.target.name} by ${createdBy}`);
+  journal({ migrationId: migration.id }, `${plan.items.length} container(s) → ${plan.target.name} by ${createdBy}`);
   void eng.start(migration.id);
   return { id: migration.id, plan };
 }

@@ -70,33 +70,9 @@ export function transition(from: ItemStatus, event: ItemEvent): ItemStatus {
   }
 }
 
-/** Phase names recorded per item, in display order. */
-export const PHASES = ["preflight", "image-sync", "create", "checkpoint", "transfer", "restore", "verify", "cleanup", "rollback"] as const;
-export type PhaseName = (typeof PHASES)[number];
-
-/** The phase a status runs in (for timing and display). */
-export function phaseOf(status: ItemStatus): PhaseName | null {
-  switch (status) {
-    case "image-sync":
-      return "image-sync";
-    case "creating":
-      return "create";
-    case "checkpointing":
-      return "checkpoint";
-    case "transferring":
-      return "transfer";
-    case "restoring":
-      return "restore";
-    case "verifying":
-      return "verify";
-    case "cleanup":
-      return "cleanup";
-    case "rolling-back":
-      return "rollback";
-    default:
-      return null;
-  }
-}
+/** Phase names recorded per item, in display order (lib/migration/phases.ts runs them). */
+export const PHASE_NAMES = ["preflight", "image-sync", "create", "checkpoint", "transfer", "restore", "verify", "cleanup", "rollback"] as const;
+export type PhaseName = (typeof PHASE_NAMES)[number];
 
 /** Progress of an item from 0 to 1, for progress bars. */
 export function progressOf(status: ItemStatus): number {

@@ -1,5 +1,5 @@
 /** Figures over migration items. Pure: used by history pages, the API and the exports. */
-import { PHASES, type PhaseName } from "@/lib/migration/state";
+import { PHASE_NAMES, type PhaseName } from "@/lib/migration/state";
 import type { MigrationItemView, MigrationView } from "@/lib/migration/view";
 
 /** Nearest-rank percentile (p in 0..100) of a list; null for an empty list. */
@@ -12,7 +12,7 @@ export function percentile(values: number[], p: number): number | null {
 
 /** Milliseconds spent in each phase (a phase run twice, e.g. after a restart, counts in full). */
 export function phaseDurations(item: Pick<MigrationItemView, "phases">): Record<PhaseName, number | null> {
-  const out = Object.fromEntries(PHASES.map((p) => [p, null])) as Record<PhaseName, number | null>;
+  const out = Object.fromEntries(PHASE_NAMES.map((p) => [p, null])) as Record<PhaseName, number | null>;
   for (const ph of item.phases) {
     if (!ph.endedAt) continue;
     const ms = Date.parse(ph.endedAt) - Date.parse(ph.startedAt);
@@ -22,7 +22,7 @@ export function phaseDurations(item: Pick<MigrationItemView, "phases">): Record<
 }
 
 /** Buckets for a downtime histogram: fixed edges that read well in ms and s. */
-export const DOWNTIME_EDGES_MS = [0, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 12000, 20000, 30000];
+const DOWNTIME_EDGES_MS = [0, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 12000, 20000, 30000];
 
 export function downtimeHistogram(values: number[], edges = DOWNTIME_EDGES_MS): { label: string; from: number; to: number | null; count: number }[] {
   const label = (ms: number) => (ms < 1000 ? `${ms} ms` : `${ms / 1000} s`);
@@ -40,7 +40,7 @@ export function downtimeHistogram(values: number[], edges = DOWNTIME_EDGES_MS): 
   return buckets.slice(0, last + 1);
 }
 
-export const CSV_COLUMNS = ["name", "sourceHost", "targetHost", "status", "downtimeMs", "bytes", ...PHASES.map((p) => `${p}Ms`), "error"] as const;
+export const CSV_COLUMNS = ["name", "sourceHost", "targetHost", "status", "downtimeMs", "bytes", ...PHASE_NAMES.map((p) => `${p}Ms`), "error"] as const;
 
 function csvCell(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return "";
@@ -54,7 +54,7 @@ export function migrationCsv(m: MigrationView): string {
   for (const i of m.items) {
     const d = phaseDurations(i);
     rows.push(
-      [i.name, i.hostName, m.targetHostName, i.status, i.downtimeMs, i.bytesMoved, ...PHASES.map((p) => d[p]), i.error].map(csvCell).join(","),
+      [i.name, i.hostName, m.targetHostName, i.status, i.downtimeMs, i.bytesMoved, ...PHASE_NAMES.map((p) => d[p]), i.error].map(csvCell).join(","),
     );
   }
   return rows.join("\r\n") + "\r\n";

@@ -88,7 +88,7 @@ export async function sweepHost(side: Side, nowS = Math.floor(Date.now() / 1000)
 
 const lastSweep = new Map<string, number>();
 /** How often the host monitor sweeps a host that answers. */
-export const SWEEP_INTERVAL_MS = 60_000;
+const SWEEP_INTERVAL_MS = 60_000;
 
 /** Sweeps a host that answers, at most once a minute (the host monitor calls it after each check). */
 export async function sweepIfDue(host: Host, log: (msg: string) => void = console.log, now = Date.now()): Promise<void> {

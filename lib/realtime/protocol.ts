@@ -13,8 +13,6 @@ export type HostHealthEvent = {
   checkedAt: string;
 };
 
-export type MigrationLogEvent = { migrationId: string; itemId: string | null; at: string; type: string; message: string };
-
 export interface ServerToClientEvents {
   "hosts:health": (event: HostHealthEvent) => void;
   "hosts:changed": () => void;
@@ -22,10 +20,8 @@ export interface ServerToClientEvents {
   "migration:snapshot": (migration: MigrationView) => void;
   "migration:item": (event: { migrationId: string; item: MigrationItemView }) => void;
   "migration:batch": (event: { migrationId: string; status: MigrationView["status"]; finishedAt: string | null; cancelRequested: boolean }) => void;
-  "migration:log": (event: MigrationLogEvent) => void;
   /** Bytes streamed so far in an item's transfer (live, not stored; the phase row gets the total). */
   "migration:progress": (event: { migrationId: string; itemId: string; bytes: number; bytesPerSecond: number }) => void;
-  "migrations:changed": () => void;
   /** A subscribe the server did not honour (too many rooms on one socket). */
   "subscription:refused": (event: { room: string; reason: string }) => void;
 }
@@ -34,7 +30,6 @@ export interface ClientToServerEvents {
   "hosts:subscribe": () => void;
   "migration:subscribe": (migrationId: string) => void;
   "migration:unsubscribe": (migrationId: string) => void;
-  "migrations:subscribe": () => void;
 }
 
 /** Rooms one socket may be in besides its own; a page needs two or three. */
@@ -42,6 +37,5 @@ export const MAX_SUBSCRIPTIONS = 50;
 
 export const ROOMS = {
   hosts: "hosts",
-  migrations: "migrations",
   migration: (id: string) => `migration:${id}`,
 } as const;

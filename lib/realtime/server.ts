@@ -85,7 +85,6 @@ export function attachRealtime(httpServer: HttpServer): { io: FerryIo; stop: () 
       );
     });
     socket.on("hosts:subscribe", () => void subscribe(socket, ROOMS.hosts));
-    socket.on("migrations:subscribe", () => void subscribe(socket, ROOMS.migrations));
     // Late joiners and reconnects get the whole state from the database, then live events.
     socket.on("migration:subscribe", async (raw) => {
       const id = migrationIdSchema.safeParse(raw);

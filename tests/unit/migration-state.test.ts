@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { batchOutcome, FORWARD, ITEM_STATUSES, phaseOf, progressOf, TERMINAL, transition, TransitionError, type ItemEvent, type ItemStatus } from "@/lib/migration/state";
+import { batchOutcome, FORWARD, ITEM_STATUSES, progressOf, TERMINAL, transition, TransitionError, type ItemEvent, type ItemStatus } from "@/lib/migration/state";
 
 const advance: ItemEvent = { type: "advance" };
 const fail: ItemEvent = { type: "fail", reason: "x" };
@@ -43,14 +43,11 @@ describe("item state machine", () => {
     expect(() => transition("restoring", { type: "rolled-back" })).toThrow(TransitionError);
   });
 
-  it("maps every working status to a phase and a progress between 0 and 1", () => {
+  it("maps every status to a progress between 0 and 1", () => {
     for (const s of ITEM_STATUSES) {
       expect(progressOf(s)).toBeGreaterThanOrEqual(0);
       expect(progressOf(s)).toBeLessThanOrEqual(1);
     }
-    expect(phaseOf("checkpointing")).toBe("checkpoint");
-    expect(phaseOf("rolling-back")).toBe("rollback");
-    expect(phaseOf("pending")).toBeNull();
     expect(progressOf("pending")).toBe(0);
     expect(progressOf("done")).toBe(1);
   });

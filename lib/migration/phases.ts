@@ -1,0 +1,391 @@
+import "server-only";
+import type Docker from "dockerode";
+import type { Migration, MigrationItem } from "@/lib/generated/prisma/client";
+import { env } from "@/lib/env";
+import { formatBytes } from "@/lib/format";
+import { checkpointExplained, restoreExplained } from "@/lib/migration/criu";
+import * as ops from "@/lib/migration/docker-ops";
+import { MigrationError } from "@/lib/migration/errors";
+import { journal, setStatus, updateItem, type ItemData } from "@/lib/migration/record";
+import { closeExternalConnections } from "@/lib/migration/sockets";
+import type { ItemStatus, PhaseName } from "@/lib/migration/state";
+import type { MigrationOptions } from "@/lib/validations/migration";
+
+/**
+ * The phases of one container's move, as one ordered table. Each entry says, in one place:
+ * the status the item is in while the phase runs, the step itself, how its result is recorded,
+ * and what to do when the dashboard died during it (`interrupted`, run by recovery after a
+ * restart or after an engine error). The engine's runner is a loop over `PHASES`; a failure from
+ * the checkpoint on runs `ROLLBACK`.
+ *
+ *   image-sync → create → checkpoint → transfer → restore → verify → cleanup → done
+ *
+ * The target container is created before the checkpoint: the source keeps running while Ferry
+ * prepares, so the downtime covers only checkpoint → transfer → restore → verify.
+ */
+
+/** Test seams (fault injection); production passes none. */
+export type EngineHooks = {
+  beforeRestore?: (ctx: { item: MigrationItem; target: ops.Side; targetContainerId: string; checkpointId: string }) => Promise<void>;
+  /** Called once a phase has started (its status and row written), before its step runs. */
+  beforePhase?: (ctx: { item: MigrationItem; phase: PhaseName; source: ops.Side; target: ops.Side; targetContainerId?: string; checkpointId: string }) => Promise<void>;
+  afterPhase?: (ctx: { item: MigrationItem; phase: PhaseName }) => Promise<void>;
+};
+
+type ImageSync = { ref: string; bytes: number; loaded: boolean };
+
+/** What one batch shares between its items. */
+export type BatchRun = {
+  migration: Migration;
+  options: MigrationOptions;
+  target: ops.Side;
+  /** One image load per image per batch: later items wait for the first one's. */
+  images: Map<string, { owner: string; result: Promise<ImageSync> }>;
+  hooks: EngineHooks;
+  /** Live bytes of a transfer (not stored). */
+  progress: (item: MigrationItem, bytes: number, ms: number) => void;
+};
+
+/** One item's move while it runs: each phase reads what the phases before it found. */
+export type Move = {
+  batch: BatchRun;
+  item: MigrationItem;
+  src: ops.Side;
+  tgt: ops.Side;
+  status: ItemStatus;
+  checkpointId: string;
+  warnings: string[];
+  fresh?: Docker.ContainerInspectInfo;
+  image?: ImageSync & { own: boolean };
+  targetId?: string;
+  helpers: { src?: Docker.Container; tgt?: Docker.Container };
+  /** The source's processes before the move, compared with the target's after it. */
+  before?: string[] | null;
+  checkpointAt?: Date;
+  transferred?: { cpBytes: number; files: number; volumes: number; bytes: number };
+  downtimeMs?: number;
+};
+
+/** What recovery knows about an item found in flight: its hosts (the target may be down) and its container there. */
+export type Interrupted = {
+  batch: Migration;
+  options: MigrationOptions;
+  item: MigrationItem;
+  status: ItemStatus;
+  src: ops.Side;
+  tgt: ops.Side | null;
+  /** The target container as the target host shows it now (null: gone, or the host is down). */
+  target: Docker.ContainerInspectInfo | null;
+  /** Why the item is being resolved ("the dashboard restarted during this move"). */
+  note: string;
+};
+
+export type Phase<R = unknown> = {
+  /** The item's status while the phase runs. */
+  status: ItemStatus;
+  /** The name its timing row is recorded under. */
+  phase: PhaseName;
+  /** Fields written together with the status change that enters the phase. */
+  enter?: (m: Move) => ItemData;
+  run: (m: Move) => Promise<R>;
+  /** The phase row's detail and bytes. */
+  describe: (m: Move, r: R) => { detail?: string; bytes?: number };
+  /** After a restart (or an engine error) during this phase: resolve the item from what the hosts show. */
+  interrupted: (x: Interrupted) => Promise<void>;
+};
+
+const msg = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** "1.0 GiB in 8.2 s (125 MiB/s)" */
+function formatRate(bytes: number, ms: number): string {
+  return `${formatBytes(bytes)} in ${(ms / 1000).toFixed(1)} s (${formatBytes(ms > 0 ? (bytes * 1000) / ms : 0)}/s)`;
+}
+
+/** Removes the item's helper containers; a failure is recorded on the item (the host sweep removes them later). */
+export async function removeHelpers(m: Move): Promise<void> {
+  const out = await Promise.allSettled([
+    m.helpers.src && ops.removeContainer(m.src, m.helpers.src.id),
+    m.helpers.tgt && ops.removeContainer(m.tgt, m.helpers.tgt.id),
+  ]);
+  for (const r of out) if (r.status === "rejected") m.warnings.push(`a helper container could not be removed (${msg(r.reason)}); the host sweep removes it`);
+  m.helpers.src = m.helpers.tgt = undefined;
+}
+
+/** Removes a half-made target; on failure says so (the host sweep removes it once the host answers). */
+export async function removeHalfMadeTarget(tgt: ops.Side, targetId: string): Promise<string | null> {
+  try {
+    await ops.removeContainer(tgt, targetId);
+    return null;
+  } catch (err) {
+    return `the half-made target ${targetId.slice(0, 12)} on ${tgt.host.name} could not be removed yet (${msg(err)}); it is removed when ${tgt.host.name} answers again`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What recovery does, shared by the phases' `interrupted` handlers.
+
+/** Before the checkpoint the source was never touched: remove whatever was made on the target and start over. */
+async function startOver(x: Interrupted): Promise<void> {
+  // A half-made target on a host that is down is swept when it answers again.
+  if (x.tgt) for (const id of await ops.containersOfItem(x.tgt, x.item.id).catch(() => [])) await ops.removeContainer(x.tgt, id).catch(() => undefined);
+  await setStatus(x.item.id, x.status, { type: "requeue" }, { targetContainerId: null });
+  journal(x.item, `${x.note} before the checkpoint; it starts over`);
+}
+
+/** The restore happened (the target runs): finish the move as cleanup would have. */
+async function finishOnTarget(x: Interrupted, target: Docker.ContainerInspectInfo, tgt: ops.Side): Promise<void> {
+  const cp = x.item.checkpointId ?? `ferry-${x.item.id}`;
+  const problems = await cleanUp(x.src, tgt, x.item, target.Id, cp, x.options.keepSource);
+  let status = x.status;
+  while (status !== "done") status = await setStatus(x.item.id, status, { type: "advance" }, status === "cleanup" ? { finishedAt: new Date(), warnings: JSON.stringify([`${x.note}; finished from what the hosts showed (downtime not measured)`, ...problems]) } : {});
+  journal(x.item, `running on ${tgt.host.name}; ${x.note}, finished`);
+}
+
+/** After the checkpoint and before a verified target: resume the source from its checkpoint. */
+async function rollBack(x: Interrupted): Promise<void> {
+  let status = x.status;
+  if (status !== "rolling-back") status = await setStatus(x.item.id, status, { type: "fail", reason: x.note }, { error: `${x.note}; rolled back`, errorCode: "INTERRUPTED" });
+  const cp = x.item.checkpointId ?? `ferry-${x.item.id}`;
+  const detail = await resumeSource(x.src, x.item.sourceContainerId, cp, Number(x.item.memoryNeedBytes ?? 0));
+  const warnings: string[] = [];
+  if (x.item.targetContainerId && x.tgt) {
+    const leftover = await removeHalfMadeTarget(x.tgt, x.item.targetContainerId);
+    if (leftover) warnings.push(leftover);
+  } else if (x.item.targetContainerId) warnings.push(`the half-made target on ${x.batch.targetHostName} is removed when it answers again`);
+  const downtimeMs = x.item.checkpointAt ? Date.now() - x.item.checkpointAt.getTime() : null;
+  await setStatus(x.item.id, status, { type: "rolled-back" }, { downtimeMs, finishedAt: new Date(), ...(warnings.length ? { warnings: JSON.stringify(warnings) } : {}) });
+  journal(x.item, `${x.note}; ${detail}`);
+}
+
+/** Restore or verify interrupted: the target either runs (finish) or does not (roll back). */
+async function finishOrRollBack(x: Interrupted): Promise<void> {
+  if (x.tgt && x.target?.State.Running) return finishOnTarget(x, x.target, x.tgt);
+  return rollBack(x);
+}
+
+/** The checkpoints and the source, once the target runs. Returns what could not be cleaned (recorded as warnings). */
+async function cleanUp(src: ops.Side, tgt: ops.Side, item: MigrationItem, targetId: string, checkpointId: string, keepSource: boolean): Promise<string[]> {
+  const problems: string[] = [];
+  await ops.deleteCheckpoint(tgt, targetId, checkpointId).catch((e: unknown) => problems.push(`the checkpoint ${checkpointId} on ${tgt.host.name} could not be deleted (${msg(e)})`));
+  if (keepSource) await ops.deleteCheckpoint(src, item.sourceContainerId, checkpointId).catch((e: unknown) => problems.push(`the checkpoint ${checkpointId} on ${src.host.name} could not be deleted (${msg(e)})`));
+  else
+    await ops.removeContainer(src, item.sourceContainerId).catch((e: unknown) =>
+      problems.push(`the stopped source on ${src.host.name} could not be removed (${msg(e)}); remove it with: docker rm ${item.name}`),
+    );
+  return problems;
+}
+
+/** Resumes the source from its own checkpoint (if it is stopped). Needs nothing but the source host. */
+async function resumeSource(src: ops.Side, sourceId: string, checkpointId: string, memoryBytes = 0): Promise<string> {
+  // The source's daemon may be what failed (killed, restarting): the container it holds stopped
+  // has nowhere else to go, so wait for it to answer again rather than give up on the first refusal.
+  const waited = await ops.untilAnswers(src, env().FERRY_SOURCE_WAIT_MS);
+  // A checkpoint may still be under way in the daemon (the source is frozen while CRIU dumps).
+  const info = await ops.waitSettled(src, sourceId);
+  if (info.State.Running) {
+    await ops.deleteCheckpoint(src, sourceId, checkpointId).catch(() => undefined); // there may be none
+    return "the source never stopped; it is still running";
+  }
+  const have = await ops.listCheckpoints(src, sourceId);
+  if (!have.includes(checkpointId)) {
+    // Never leave it stopped: start it afresh, and say plainly that its memory state is gone.
+    await ops.call(src, () => src.docker.getContainer(sourceId).start());
+    await ops.verifyRunning(src, sourceId);
+    throw new Error(`the checkpoint ${checkpointId} did not survive; the source was started again from scratch (its memory state is lost)`);
+  }
+  let attempts: number;
+  try {
+    attempts = await restoreExplained(src, sourceId, checkpointId, 10, memoryBytes);
+  } catch (err) {
+    // The checkpoint exists but CRIU cannot restore it here either. Never leave the container
+    // stopped: start it afresh, keep the checkpoint for the operator, and say what was lost.
+    const cause = msg(err);
+    const now = await ops.inspect(src, sourceId);
+    if (!now.State.Running) await ops.call(src, () => src.docker.getContainer(sourceId).start());
+    await ops.verifyRunning(src, sourceId);
+    throw new Error(
+      `resuming from the checkpoint failed (${cause}); the source was started again from scratch (its memory state is lost); the checkpoint ${checkpointId} is kept in ${ops.checkpointsDir(src, sourceId)} on ${src.host.name}`,
+    );
+  }
+  await ops.verifyRunning(src, sourceId);
+  const kept = await ops.deleteCheckpoint(src, sourceId, checkpointId).then(
+    () => "",
+    (e: unknown) => `; its checkpoint could not be deleted (${msg(e)})`,
+  );
+  const after = waited > 1000 ? ` once ${src.host.name} answered again (after ${(waited / 1000).toFixed(1)} s)` : "";
+  return `source resumed from its checkpoint${after}${attempts > 1 ? ` (after ${attempts} attempts)` : ""}${kept}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table.
+
+const imageSync: Phase<ImageSync & { own: boolean }> = {
+  status: "image-sync",
+  phase: "image-sync",
+  enter: () => ({ startedAt: new Date() }),
+  async run(m) {
+    const fresh = await ops.inspect(m.src, m.item.sourceContainerId);
+    if (!fresh.State.Running) throw new MigrationError("image-sync", "NOT_RUNNING", `image-sync: the container is ${fresh.State.Status} now; only running containers are migrated`);
+    m.fresh = fresh;
+    let sync = m.batch.images.get(fresh.Image);
+    if (!sync) {
+      sync = { owner: m.item.id, result: ops.syncImage(m.src, m.tgt, fresh.Config.Image, fresh.Image) };
+      m.batch.images.set(fresh.Image, sync);
+      sync.result.catch(() => m.batch.images.delete(fresh.Image));
+    }
+    m.image = { ...(await sync.result), own: sync.owner === m.item.id };
+    return m.image;
+  },
+  describe: (m, r) =>
+    !r.loaded
+      ? { detail: `already on ${m.tgt.host.name}`, bytes: 0 }
+      : r.own
+        ? { detail: `loaded ${r.ref} (${formatBytes(r.bytes)})`, bytes: r.bytes }
+        : { detail: `loaded once for the batch by another container (${r.ref})`, bytes: 0 },
+  interrupted: startOver,
+};
+
+const create: Phase<{ id: string; closed: string[] }> = {
+  status: "creating",
+  phase: "create",
+  async run(m) {
+    const fresh = m.fresh!;
+    const opts = ops.targetCreateOptions(fresh, m.item.targetName ?? m.item.name, m.image!.ref);
+    // Marked, so a restart can find a target created just before the process died.
+    opts.Labels = { ...opts.Labels, [ops.ITEM_LABEL]: m.item.id };
+    m.targetId = await ops.createContainer(m.tgt, opts);
+    const tag = `${m.item.migrationId}/${m.item.id}`;
+    [m.helpers.src, m.helpers.tgt] = await Promise.all([
+      ops.createHelper(m.src, fresh.Image, ops.checkpointsDir(m.src, m.item.sourceContainerId), tag),
+      ops.createHelper(m.tgt, m.image!.ref, ops.checkpointsDir(m.tgt, m.targetId), tag),
+    ]);
+    await updateItem(m.item.id, { targetContainerId: m.targetId });
+    m.before = await ops.processes(m.src, m.item.sourceContainerId).catch(() => null);
+
+    // Connections to peers outside the container cannot follow it to another host: close them
+    // now, while the source still serves (its peers see them closed and reconnect), so that the
+    // restore does not fail on an address the target does not have. Never in the host's namespace.
+    const netMode = fresh.HostConfig.NetworkMode ?? "default";
+    const closed: string[] = [];
+    if ((m.item.externalConnections ?? 0) > 0 || (!["none", "host"].includes(netMode) && !netMode.startsWith("container:"))) {
+      const r = await closeExternalConnections(m.src, m.item.sourceContainerId).catch((err: unknown) => {
+        throw new MigrationError("create", "CONNECTIONS", `could not close its connections to peers outside the container: ${msg(err)} (the source was not touched)`);
+      });
+      if (r.failed.length) throw new MigrationError("create", "CONNECTIONS", `could not close ${r.failed.length} connection(s) to peers outside the container: ${r.failed.slice(0, 3).join("; ")}`);
+      if (r.closed.length) {
+        m.warnings.push(`closed ${r.closed.length} connection(s) to peers outside the container before the checkpoint: ${r.closed.slice(0, 5).join(", ")}`);
+        closed.push(...r.closed);
+      }
+    }
+    return { id: m.targetId, closed };
+  },
+  describe: (m, r) => ({
+    detail: `created ${m.item.targetName ?? m.item.name} (${r.id.slice(0, 12)})${r.closed.length ? `; closed ${r.closed.length} connection(s) to peers outside the container (${r.closed.slice(0, 3).join(", ")})` : ""}`,
+  }),
+  interrupted: startOver,
+};
+
+const checkpoint: Phase<void> = {
+  status: "checkpointing",
+  phase: "checkpoint",
+  // Downtime starts here.
+  enter: (m) => ({ checkpointAt: (m.checkpointAt = new Date()), checkpointId: m.checkpointId }),
+  run: (m) => checkpointExplained(m.src, m.item.sourceContainerId, m.checkpointId, Number(m.item.memoryNeedBytes ?? 0)),
+  describe: (m) => ({ detail: `checkpoint ${m.checkpointId}` }),
+  interrupted: rollBack,
+};
+
+const transfer: Phase<NonNullable<Move["transferred"]> & { ms: number }> = {
+  status: "transferring",
+  phase: "transfer",
+  async run(m) {
+    const started = Date.now();
+    let bytes = 0;
+    const add = (n: number) => m.batch.progress(m.item, (bytes += n), Date.now() - started);
+    // The checkpoint and the container's files travel side by side, streamed host to host.
+    const [cpBytes, fs] = await Promise.all([
+      ops.transferCheckpoint(m.src, m.helpers.src!, m.tgt, m.helpers.tgt!, m.checkpointId, add),
+      ops.copyFilesystem(m.src, m.fresh!, m.tgt, m.targetId!, add),
+    ]);
+    if (fs.deleted.length) m.warnings.push(`${fs.deleted.length} file(s) deleted in the container are still present on the target: ${fs.deleted.slice(0, 5).join(", ")}`);
+    m.transferred = { cpBytes, files: fs.files, volumes: fs.volumes, bytes: fs.bytes };
+    await updateItem(m.item.id, { bytesMoved: BigInt((m.image!.own ? m.image!.bytes : 0) + cpBytes + fs.bytes) });
+    return { ...m.transferred, ms: Date.now() - started };
+  },
+  describe: (_m, r) => ({
+    detail: `checkpoint ${formatBytes(r.cpBytes)}, ${r.files} changed path(s), ${r.volumes} volume(s), ${formatBytes(r.bytes)} of files; ${formatRate(r.cpBytes + r.bytes, r.ms)}`,
+    bytes: r.cpBytes + r.bytes,
+  }),
+  interrupted: rollBack,
+};
+
+const restore: Phase<number> = {
+  status: "restoring",
+  phase: "restore",
+  async run(m) {
+    await m.batch.hooks.beforeRestore?.({ item: m.item, target: m.tgt, targetContainerId: m.targetId!, checkpointId: m.checkpointId });
+    return restoreExplained(m.tgt, m.targetId!, m.checkpointId, undefined, m.transferred!.cpBytes);
+  },
+  describe: (_m, attempts) => ({ detail: attempts > 1 ? `restored after ${attempts} attempts (containerd's transient "already exists")` : "restored" }),
+  interrupted: finishOrRollBack,
+};
+
+const verify: Phase<void> = {
+  status: "verifying",
+  phase: "verify",
+  async run(m) {
+    await ops.verifyRunning(m.tgt, m.targetId!);
+    m.downtimeMs = Date.now() - m.checkpointAt!.getTime();
+    const after = await ops.processes(m.tgt, m.targetId!).catch(() => null);
+    if (m.before && after && m.before.join("\n") !== after.join("\n")) m.warnings.push(`process list changed across the move (before: ${m.before.length}, after: ${after.length})`);
+  },
+  describe: () => ({ detail: "running, not restarted" }),
+  interrupted: finishOrRollBack,
+};
+
+const cleanup: Phase<string[]> = {
+  status: "cleanup",
+  phase: "cleanup",
+  enter: (m) => ({ downtimeMs: m.downtimeMs }),
+  async run(m) {
+    await removeHelpers(m);
+    const problems = await cleanUp(m.src, m.tgt, m.item, m.targetId!, m.checkpointId, m.batch.options.keepSource);
+    m.warnings.push(...problems);
+    return problems;
+  },
+  describe: (_m, problems) => ({ detail: problems.length ? `incomplete: ${problems.join("; ")}` : "checkpoints deleted, source removed" }),
+  async interrupted(x) {
+    if (x.tgt && x.target?.State.Running) return finishOnTarget(x, x.target, x.tgt);
+    // The move had been verified; the copy on the target stopped since. Keep the source (if it is
+    // still there) for the operator and say so; never start a second copy.
+    const state = !x.tgt ? `${x.batch.targetHostName} is unreachable` : x.target ? `${x.target.State.Status}, exit ${x.target.State.ExitCode}` : "gone";
+    await setStatus(x.item.id, x.status, { type: "advance" }, { finishedAt: new Date(), warnings: JSON.stringify([`${x.note} during cleanup; the copy on ${x.batch.targetHostName} is not running now (${state}); the source was left as it was`]) });
+    journal(x.item, `${x.note} during cleanup; the copy on ${x.batch.targetHostName}: ${state}`);
+  },
+};
+
+/** The forward phases, in order. */
+export const PHASES: readonly Phase<never>[] = [imageSync, create, checkpoint, transfer, restore, verify, cleanup] as unknown as Phase<never>[];
+
+/**
+ * The way back, for a failure from the checkpoint on: the source first (it depends on nothing but
+ * the source host); the target, which may be the host that just failed, after, or swept when it
+ * answers again.
+ */
+export const ROLLBACK = {
+  status: "rolling-back",
+  phase: "rollback",
+  async run(m: Move): Promise<string> {
+    const detail = await resumeSource(m.src, m.item.sourceContainerId, m.checkpointId, Number(m.item.memoryNeedBytes ?? 0));
+    const leftover = m.targetId ? await removeHalfMadeTarget(m.tgt, m.targetId) : null;
+    if (leftover) m.warnings.push(leftover);
+    return leftover ? `${detail}; ${leftover}` : detail;
+  },
+  interrupted: rollBack,
+} as const satisfies Pick<Phase, "status" | "phase" | "interrupted"> & { run: (m: Move) => Promise<string> };
+
+/** The entry whose status an item is in (for recovery). */
+export function phaseFor(status: ItemStatus): Pick<Phase, "interrupted"> | null {
+  if (status === ROLLBACK.status) return ROLLBACK;
+  return PHASES.find((p) => p.status === status) ?? null;
+}
