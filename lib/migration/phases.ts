@@ -6,6 +6,7 @@ import { formatBytes } from "@/lib/format";
 import { checkpointExplained, restoreExplained } from "@/lib/migration/criu";
 import * as ops from "@/lib/migration/docker-ops";
 import { MigrationError } from "@/lib/migration/errors";
+import { withLeftovers, type Leftover } from "@/lib/migration/leftovers";
 import { journal, setStatus, updateItem, type ItemData } from "@/lib/migration/record";
 import { closeExternalConnections } from "@/lib/migration/sockets";
 import type { ItemStatus, PhaseName } from "@/lib/migration/state";
@@ -135,9 +136,10 @@ async function startOver(x: Interrupted): Promise<void> {
 /** The restore happened (the target runs): finish the move as cleanup would have. */
 async function finishOnTarget(x: Interrupted, target: Docker.ContainerInspectInfo, tgt: ops.Side): Promise<void> {
   const cp = x.item.checkpointId ?? `ferry-${x.item.id}`;
-  const problems = await cleanUp(x.src, tgt, x.item, target.Id, cp, x.options.keepSource);
+  const { problems, leftovers } = await cleanUp(x.src, tgt, x.item, target.Id, cp, x.options.keepSource);
   let status = x.status;
-  while (status !== "done") status = await setStatus(x.item.id, status, { type: "advance" }, status === "cleanup" ? { finishedAt: new Date(), warnings: JSON.stringify([`${x.note}; finished from what the hosts showed (downtime not measured)`, ...problems]) } : {});
+  const last = { finishedAt: new Date(), warnings: JSON.stringify([`${x.note}; finished from what the hosts showed (downtime not measured)`, ...problems]), leftovers: withLeftovers(x.item.leftovers, leftovers) };
+  while (status !== "done") status = await setStatus(x.item.id, status, { type: "advance" }, status === "cleanup" ? last : {});
   journal(x.item, `running on ${tgt.host.name}; ${x.note}, finished`);
 }
 
@@ -146,14 +148,14 @@ async function rollBack(x: Interrupted): Promise<void> {
   let status = x.status;
   if (status !== "rolling-back") status = await setStatus(x.item.id, status, { type: "fail", reason: x.note }, { error: `${x.note}; rolled back`, errorCode: "INTERRUPTED" });
   const cp = x.item.checkpointId ?? `ferry-${x.item.id}`;
-  const detail = await resumeSource(x.src, x.item.sourceContainerId, cp, Number(x.item.memoryNeedBytes ?? 0));
-  const warnings: string[] = [];
+  const { detail, leftovers } = await resumeSource(x.src, x.item.sourceContainerId, cp, Number(x.item.memoryNeedBytes ?? 0));
+  const warnings: string[] = x.item.warnings ? (JSON.parse(x.item.warnings) as string[]) : [];
   if (x.item.targetContainerId && x.tgt) {
     const leftover = await removeHalfMadeTarget(x.tgt, x.item.targetContainerId);
     if (leftover) warnings.push(leftover);
   } else if (x.item.targetContainerId) warnings.push(`the half-made target on ${x.batch.targetHostName} is removed when it answers again`);
   const downtimeMs = x.item.checkpointAt ? Date.now() - x.item.checkpointAt.getTime() : null;
-  await setStatus(x.item.id, status, { type: "rolled-back" }, { downtimeMs, finishedAt: new Date(), ...(warnings.length ? { warnings: JSON.stringify(warnings) } : {}) });
+  await setStatus(x.item.id, status, { type: "rolled-back" }, { downtimeMs, finishedAt: new Date(), leftovers: withLeftovers(x.item.leftovers, leftovers), ...(warnings.length ? { warnings: JSON.stringify(warnings) } : {}) });
   journal(x.item, `${x.note}; ${detail}`);
 }
 
@@ -163,20 +165,28 @@ async function finishOrRollBack(x: Interrupted): Promise<void> {
   return rollBack(x);
 }
 
-/** The checkpoints and the source, once the target runs. Returns what could not be cleaned (recorded as warnings). */
-async function cleanUp(src: ops.Side, tgt: ops.Side, item: MigrationItem, targetId: string, checkpointId: string, keepSource: boolean): Promise<string[]> {
-  const problems: string[] = [];
-  await ops.deleteCheckpoint(tgt, targetId, checkpointId).catch((e: unknown) => problems.push(`the checkpoint ${checkpointId} on ${tgt.host.name} could not be deleted (${msg(e)})`));
-  if (keepSource) await ops.deleteCheckpoint(src, item.sourceContainerId, checkpointId).catch((e: unknown) => problems.push(`the checkpoint ${checkpointId} on ${src.host.name} could not be deleted (${msg(e)})`));
+/**
+ * The checkpoints and the source, once the target runs. What could not be removed is returned as
+ * warnings and as leftovers, which the item keeps and the host sweep removes later.
+ */
+async function cleanUp(src: ops.Side, tgt: ops.Side, item: MigrationItem, targetId: string, checkpointId: string, keepSource: boolean): Promise<{ problems: string[]; leftovers: Leftover[] }> {
+  const r = { problems: [] as string[], leftovers: [] as Leftover[] };
+  const checkpointLeft = (side: ops.Side, containerId: string) => (e: unknown) => {
+    r.problems.push(`the checkpoint ${checkpointId} on ${side.host.name} could not be deleted (${msg(e)}); the host sweep deletes it`);
+    r.leftovers.push({ kind: "checkpoint", hostId: side.host.id, containerId, checkpointId });
+  };
+  await ops.deleteCheckpoint(tgt, targetId, checkpointId).catch(checkpointLeft(tgt, targetId));
+  if (keepSource) await ops.deleteCheckpoint(src, item.sourceContainerId, checkpointId).catch(checkpointLeft(src, item.sourceContainerId));
   else
-    await ops.removeContainer(src, item.sourceContainerId).catch((e: unknown) =>
-      problems.push(`the stopped source on ${src.host.name} could not be removed (${msg(e)}); remove it with: docker rm ${item.name}`),
-    );
-  return problems;
+    await ops.removeContainer(src, item.sourceContainerId).catch((e: unknown) => {
+      r.problems.push(`the stopped source on ${src.host.name} could not be removed (${msg(e)}); the host sweep removes it`);
+      r.leftovers.push({ kind: "stopped-source", hostId: src.host.id, containerId: item.sourceContainerId, name: item.name });
+    });
+  return r;
 }
 
 /** Resumes the source from its own checkpoint (if it is stopped). Needs nothing but the source host. */
-async function resumeSource(src: ops.Side, sourceId: string, checkpointId: string, memoryBytes = 0): Promise<string> {
+async function resumeSource(src: ops.Side, sourceId: string, checkpointId: string, memoryBytes = 0): Promise<{ detail: string; leftovers: Leftover[] }> {
   // The source's daemon may be what failed (killed, restarting): the container it holds stopped
   // has nowhere else to go, so wait for it to answer again rather than give up on the first refusal.
   const waited = await ops.untilAnswers(src, env().FERRY_SOURCE_WAIT_MS);
@@ -184,7 +194,7 @@ async function resumeSource(src: ops.Side, sourceId: string, checkpointId: strin
   const info = await ops.waitSettled(src, sourceId);
   if (info.State.Running) {
     await ops.deleteCheckpoint(src, sourceId, checkpointId).catch(() => undefined); // there may be none
-    return "the source never stopped; it is still running";
+    return { detail: "the source never stopped; it is still running", leftovers: [] };
   }
   const have = await ops.listCheckpoints(src, sourceId);
   if (!have.includes(checkpointId)) {
@@ -208,12 +218,16 @@ async function resumeSource(src: ops.Side, sourceId: string, checkpointId: strin
     );
   }
   await ops.verifyRunning(src, sourceId);
+  const leftovers: Leftover[] = [];
   const kept = await ops.deleteCheckpoint(src, sourceId, checkpointId).then(
     () => "",
-    (e: unknown) => `; its checkpoint could not be deleted (${msg(e)})`,
+    (e: unknown) => {
+      leftovers.push({ kind: "checkpoint", hostId: src.host.id, containerId: sourceId, checkpointId });
+      return `; its checkpoint could not be deleted (${msg(e)}), the host sweep deletes it`;
+    },
   );
   const after = waited > 1000 ? ` once ${src.host.name} answered again (after ${(waited / 1000).toFixed(1)} s)` : "";
-  return `source resumed from its checkpoint${after}${attempts > 1 ? ` (after ${attempts} attempts)` : ""}${kept}`;
+  return { detail: `source resumed from its checkpoint${after}${attempts > 1 ? ` (after ${attempts} attempts)` : ""}${kept}`, leftovers };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -349,8 +363,9 @@ const cleanup: Phase<string[]> = {
   enter: (m) => ({ downtimeMs: m.downtimeMs }),
   async run(m) {
     await removeHelpers(m);
-    const problems = await cleanUp(m.src, m.tgt, m.item, m.targetId!, m.checkpointId, m.batch.options.keepSource);
+    const { problems, leftovers } = await cleanUp(m.src, m.tgt, m.item, m.targetId!, m.checkpointId, m.batch.options.keepSource);
     m.warnings.push(...problems);
+    if (leftovers.length) await updateItem(m.item.id, { leftovers: withLeftovers(m.item.leftovers, leftovers) });
     return problems;
   },
   describe: (_m, problems) => ({ detail: problems.length ? `incomplete: ${problems.join("; ")}` : "checkpoints deleted, source removed" }),
@@ -376,7 +391,8 @@ export const ROLLBACK = {
   status: "rolling-back",
   phase: "rollback",
   async run(m: Move): Promise<string> {
-    const detail = await resumeSource(m.src, m.item.sourceContainerId, m.checkpointId, Number(m.item.memoryNeedBytes ?? 0));
+    const { detail, leftovers } = await resumeSource(m.src, m.item.sourceContainerId, m.checkpointId, Number(m.item.memoryNeedBytes ?? 0));
+    if (leftovers.length) await updateItem(m.item.id, { leftovers: withLeftovers(m.item.leftovers, leftovers) });
     const leftover = m.targetId ? await removeHalfMadeTarget(m.tgt, m.targetId) : null;
     if (leftover) m.warnings.push(leftover);
     return leftover ? `${detail}; ${leftover}` : detail;

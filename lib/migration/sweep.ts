@@ -1,19 +1,21 @@
 import "server-only";
 import { db } from "@/lib/db";
 import type { Host } from "@/lib/generated/prisma/client";
-import { call, HELPER_LABEL, ITEM_LABEL, openSide, removeContainer, type Side } from "@/lib/migration/docker-ops";
+import { call, deleteCheckpoint, HELPER_LABEL, inspectOrNull, ITEM_LABEL, openSide, removeContainer, type Side } from "@/lib/migration/docker-ops";
+import { describeLeftover, parseLeftovers, withoutLeftovers, type Leftover } from "@/lib/migration/leftovers";
 import { itemStatus, TERMINAL, type ItemStatus } from "@/lib/migration/state";
 
 /**
  * What a migration may leave on a host when that host stops answering in the middle (a target
  * daemon killed mid-transfer): half-made target containers, whose names would block the next
  * attempt, and helper containers. The rollback resumes the source first and never waits for the
- * target; this sweep removes the leftovers once the host answers again (the host monitor runs it,
- * and so does recovery after a restart).
+ * target; this sweep removes them once the host answers again (the host monitor runs it, and so
+ * does recovery after a restart), and with them the checkpoints and stopped sources that a cleanup
+ * recorded on its item because it could not remove them.
  */
 
 /** Helper tags of Ferry's own short-lived tools (not tied to one item). */
-const TOOL_TAGS = new Set(["criu-probe", "socket-scan", "close-external", "read-host-file"]);
+const TOOL_TAGS = new Set(["criu-probe", "socket-scan", "close-external", "read-host-file", "fresh-digest"]);
 /** A tool container older than this is a leftover (the tools run for seconds). */
 const TOOL_MAX_AGE_S = 10 * 60;
 
@@ -75,7 +77,7 @@ export async function sweepHost(side: Side, nowS = Math.floor(Date.now() / 1000)
     : [];
   const items = new Map<string, ItemFacts>(rows.map((r) => [r.id, { id: r.id, status: itemStatus(r.status), targetContainerId: r.targetContainerId }]));
   const decisions = leftovers(all, items, nowS);
-  const removed: SweepDecision[] = [];
+  const removed: SweepDecision[] = await sweepRecorded(side);
   for (const d of decisions) {
     // One container that cannot be removed now must not keep the others: the next sweep retries it.
     await removeContainer(side, d.id).then(
@@ -84,6 +86,37 @@ export async function sweepHost(side: Side, nowS = Math.floor(Date.now() / 1000)
     );
   }
   return removed;
+}
+
+/**
+ * What finished moves recorded they could not remove on this host (a checkpoint, a stopped source):
+ * removed now, and taken off the item. A stopped source is removed only for a move that ended
+ * done, and never if it runs again (someone started it: it is theirs now).
+ */
+async function sweepRecorded(side: Side): Promise<SweepDecision[]> {
+  const rows = await db.migrationItem.findMany({ where: { leftovers: { contains: side.host.id } }, select: { id: true, status: true, leftovers: true } });
+  const out: SweepDecision[] = [];
+  for (const row of rows) {
+    const status = itemStatus(row.status);
+    if (!TERMINAL.has(status)) continue; // in flight or awaiting recovery: its own cleanup comes first
+    const done: Leftover[] = [];
+    for (const l of parseLeftovers(row.leftovers).filter((x) => x.hostId === side.host.id)) {
+      try {
+        if (l.kind === "checkpoint") await deleteCheckpoint(side, l.containerId, l.checkpointId);
+        else if (status === "done") {
+          const now = await inspectOrNull(side, l.containerId);
+          if (now && !now.State.Running) await removeContainer(side, l.containerId);
+          if (now?.State.Running) console.warn(`[ferry] sweep of ${side.host.name}: ${describeLeftover(l)} runs again; left alone`);
+        }
+        done.push(l);
+        out.push({ id: l.containerId, reason: `${describeLeftover(l)}, left by a finished move` });
+      } catch (err) {
+        console.warn(`[ferry] sweep of ${side.host.name}: ${describeLeftover(l)}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    if (done.length) await db.migrationItem.update({ where: { id: row.id }, data: { leftovers: withoutLeftovers(row.leftovers, done) } });
+  }
+  return out;
 }
 
 const lastSweep = new Map<string, number>();

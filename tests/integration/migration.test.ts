@@ -1,10 +1,13 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
 import { MigrationEngine } from "@/lib/migration/engine";
 import * as ops from "@/lib/migration/docker-ops";
 import { getMigration, MigrationConflictError, previewMigration, startMigration } from "@/lib/migration/service";
+import { sweepHost } from "@/lib/migration/sweep";
 import type { MigrationRequest } from "@/lib/validations/migration";
-import { counterValues, labDocker, leftoverHelpers, readFileFrom, removeTestContainers, startContainer, startCounter, untilCounted, untilPast } from "../support/lab";
+import { counterValues, isRunning, labDocker, leftoverHelpers, readFileFrom, removeTestContainers, startContainer, startCounter, untilCounted, untilPast } from "../support/lab";
 import { labHosts } from "../support/hosts";
 
 /**
@@ -12,6 +15,7 @@ import { labHosts } from "../support/hosts";
  * would: the counter went on from where it was, the container runs where it should, nothing left.
  */
 
+const run = promisify(execFile);
 let hosts: Awaited<ReturnType<typeof labHosts>>;
 const lastOnSource = new Map<string, number>();
 
@@ -178,6 +182,39 @@ describe("live migration between the lab's daemons", () => {
     // The counter's log lives under the new name on B; its last number on A was noted as "it-taken".
     lastOnSource.set("it-taken-migrated", lastOnSource.get("it-taken")!);
     await expectContinued("it-taken-migrated");
+  });
+
+  it("a cleanup that cannot delete the target's checkpoint records it on the item; the host sweep deletes it once it can", async () => {
+    const id = await startCounter("a", "it-leftover");
+    await untilCounted("a", id);
+    let dir = "";
+    const eng = observingEngine({
+      // The checkpoint directory becomes a mount point: dockerd cannot remove it (EBUSY).
+      beforePhase: async ({ phase, target, targetContainerId, checkpointId }) => {
+        if (phase !== "cleanup") return;
+        dir = `${ops.checkpointsDir(target, targetContainerId!)}/${checkpointId}`;
+        await run("mount", ["-t", "tmpfs", "-o", "size=16k", "ferry-it-leftover", dir]);
+      },
+    });
+    let m: Awaited<ReturnType<typeof migrate>>;
+    try {
+      m = await migrate({ targetHostId: hosts.b.id, items: [{ hostId: hosts.a.id, containerId: id }], options: { concurrency: 1, keepSource: false, nameConflict: "fail" } }, eng);
+    } finally {
+      if (dir) await run("umount", [dir]);
+    }
+    const item = m.items[0]!;
+    expect(item.status).toBe("done");
+    await expectContinued("it-leftover");
+    expect(item.warnings.join("; ")).toMatch(/checkpoint ferry-\S+ on lab-b could not be deleted .*the host sweep deletes it/);
+    const row = await db.migrationItem.findUniqueOrThrow({ where: { id: item.id } });
+    expect(JSON.parse(row.leftovers!)).toEqual([{ kind: "checkpoint", hostId: hosts.b.id, containerId: item.targetContainerId, checkpointId: `ferry-${item.id}` }]);
+    expect(await checkpointsLeft("b", item.targetContainerId!)).toEqual([`ferry-${item.id}`]);
+
+    const removed = await sweepHost(await ops.openSide({ id: hosts.b.id, name: hosts.b.name, endpoint: "unix:///run/ferry-lab-b.sock" }));
+    expect(removed.map((d) => d.reason)).toContain(`the checkpoint ferry-${item.id} of ${item.targetContainerId!.slice(0, 12)}, left by a finished move`);
+    expect(await checkpointsLeft("b", item.targetContainerId!)).toEqual([]);
+    expect((await db.migrationItem.findUniqueOrThrow({ where: { id: item.id } })).leftovers).toBeNull();
+    expect(await isRunning("b", "it-leftover")).toBe(true);
   });
 
   it("rolls back when the restore fails: the source resumes from its own checkpoint and keeps counting", async () => {

@@ -1,5 +1,11 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { oneFileTar } from "@/lib/migration/tar";
 import { describe, expect, it } from "vitest";
 import { leftovers } from "@/lib/migration/sweep";
+import { parseLeftovers, withLeftovers, withoutLeftovers } from "@/lib/migration/leftovers";
 import type { ItemStatus } from "@/lib/migration/state";
 
 /** What the host sweep removes after a host came back: pure decisions from a listing and the items. */
@@ -43,5 +49,45 @@ describe("the host sweep", () => {
       c("probe-old", { "ferry.helper": "criu-probe" }, "running", 3600),
     ];
     expect(leftovers(listing, known, NOW).map((d) => d.id)).toEqual(["h-done", "h-unknown-old", "probe-old"]);
+  });
+});
+
+describe("recorded leftovers", () => {
+  const cp = { kind: "checkpoint" as const, hostId: "hb", containerId: "t1", checkpointId: "ferry-i1" };
+  const src = { kind: "stopped-source" as const, hostId: "ha", containerId: "s1", name: "web" };
+
+  it("are kept once each, and taken off when removed; an empty list is no list", () => {
+    const one = withLeftovers(null, [cp]);
+    expect(parseLeftovers(one)).toEqual([cp]);
+    const two = withLeftovers(one, [cp, src]);
+    expect(parseLeftovers(two)).toEqual([cp, src]);
+    expect(parseLeftovers(withoutLeftovers(two, [cp]))).toEqual([src]);
+    expect(withoutLeftovers(two, [cp, src])).toBeNull();
+    expect(withLeftovers(null, [])).toBeNull();
+  });
+
+  it("a checkpoint of another container or name is another leftover", () => {
+    const list = withLeftovers(withLeftovers(null, [cp]), [{ ...cp, checkpointId: "ferry-i2" }, { ...cp, containerId: "t2" }]);
+    expect(parseLeftovers(list)).toHaveLength(3);
+  });
+
+  it("ignores what it cannot read rather than acting on it", () => {
+    expect(parseLeftovers('[{"kind":"volume","hostId":"x"}]')).toEqual([]);
+    expect(parseLeftovers(null)).toEqual([]);
+  });
+});
+
+describe("the one-file archive Ferry writes into a checkpoint", () => {
+  it("is a tar that tar itself reads back, byte for byte", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ferry-tar-"));
+    try {
+      const body = Buffer.from("written by Ferry so that containerd sees a new digest\n");
+      fs.writeFileSync(path.join(dir, "a.tar"), oneFileTar("ferry-cp/ferry-restore-1", body));
+      expect(execFileSync("tar", ["-tf", path.join(dir, "a.tar")], { encoding: "utf8" }).trim()).toBe("ferry-cp/ferry-restore-1");
+      execFileSync("tar", ["-xf", path.join(dir, "a.tar"), "-C", dir]);
+      expect(fs.readFileSync(path.join(dir, "ferry-cp/ferry-restore-1"))).toEqual(body);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
