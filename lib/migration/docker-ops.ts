@@ -1,8 +1,10 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import { Transform, type Readable } from "node:stream";
 import type Docker from "dockerode";
 import { dockerCall, dockerFor, type HostConnection } from "@/lib/docker/client";
 import { DockerError } from "@/lib/docker/errors";
+import { oneFileTar } from "@/lib/migration/tar";
 
 /**
  * Every Docker call a migration makes, through the Engine API only. Streams go end to end
@@ -383,15 +385,41 @@ const TRANSIENT_RESTORE = /already exists|content sha256:.*exists/i;
 
 /** `start?checkpoint=`, retrying containerd's transient "already exists" (moby#42900). */
 export async function startFromCheckpoint(side: Side, id: string, checkpointId: string, attempts = 6, checkpointBytes = 0): Promise<number> {
+  let refreshed = false;
   for (let attempt = 1; ; attempt++) {
     try {
       await call(side, () => side.docker.getContainer(id).start({ _query: { checkpoint: checkpointId }, _body: {} } as object), criuMs(side, checkpointBytes));
       return attempt;
     } catch (err) {
       const msg = err instanceof DockerError ? (err.dockerMessage ?? err.message) : String(err);
-      if (attempt >= attempts || !TRANSIENT_RESTORE.test(msg)) throw err;
-      await new Promise((r) => setTimeout(r, 250 * attempt));
+      if (!TRANSIENT_RESTORE.test(msg)) throw err;
+      if (attempt >= attempts) {
+        if (refreshed) throw err;
+        // Not transient after all: give the checkpoint other bytes, then try once more.
+        await freshDigest(side, id, checkpointId);
+        refreshed = true;
+      }
+      await new Promise((r) => setTimeout(r, 250 * Math.min(attempt, 4)));
     }
+  }
+}
+
+/**
+ * moby uploads a checkpoint to containerd before restoring it, and fails if containerd already
+ * holds content with the same digest ("content sha256:… already exists", moby#42900). Usually
+ * containerd's garbage collection clears that within a second; but when a daemon died in the middle
+ * of the checkpoint, containerd keeps its copy under the dead daemon's lease (a day), and every
+ * restore of that checkpoint fails. One file of Ferry's own in the checkpoint's directory gives it
+ * other bytes, so another digest; CRIU reads only the image files it knows.
+ */
+async function freshDigest(side: Side, id: string, checkpointId: string): Promise<void> {
+  const c = await inspect(side, id);
+  const helper = await createHelper(side, c.Image, checkpointsDir(side, id), "fresh-digest");
+  try {
+    const tar = oneFileTar(`${checkpointId}/ferry-restore-${randomUUID()}`, Buffer.from("written by Ferry so that containerd sees a new digest\n"));
+    await call(side, () => helper.putArchive(tar, { path: "/ferry-cps" }));
+  } finally {
+    await removeContainer(side, helper.id).catch(() => undefined); // a tool: the sweep removes it if this fails
   }
 }
 
