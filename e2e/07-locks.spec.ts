@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { expect, test, type APIRequestContext, type APIResponse, type Browser } from "@playwright/test";
 import { io, type Socket } from "socket.io-client";
 import { E2E_DIR } from "../playwright.config";
-import { labDocker, LAB } from "../tests/support/lab";
+import { labDocker, LAB, startCounter } from "../tests/support/lab";
 import { ADMIN } from "./helpers";
 
 /**
@@ -503,6 +503,7 @@ async function snapshot(request: APIRequestContext): Promise<Snapshot> {
 }
 
 type Ctx = { a: string; b: string; counterId: string };
+const LOCKS_COUNTER = "e2e-locks-counter";
 type Row =
   | { name: string; api: { method?: string; url: string | ((c: Ctx) => string); body?: Record<string, unknown> | ((c: Ctx) => unknown); raw?: string | Buffer; type?: string }; status: number; message: RegExp; field?: string }
   | { name: string; action: string; args: (c: Ctx) => ActionArgs; message: RegExp; field?: string };
@@ -510,7 +511,7 @@ type Row =
 const host = (extra: Record<string, unknown>) => ({ name: "bad-input-host", endpoint: "unix:///run/ferry-bad-input.sock", ...extra });
 const batch = (c: Ctx, extra: Record<string, unknown> = {}, item: Record<string, unknown> = {}) => ({
   targetHostId: c.b,
-  items: [{ hostId: c.a, containerId: "e2e-counter-1", ...item }],
+  items: [{ hostId: c.a, containerId: LOCKS_COUNTER, ...item }],
   ...extra,
 });
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
@@ -558,12 +559,12 @@ const ROWS: Row[] = [
   { name: "unknown target host", api: { url: "/api/v1/migrations", body: (c) => batch(c, { targetHostId: PROBE_ID }) }, status: 400, message: new RegExp(`Unknown host: targetHostId: no host with id ${PROBE_ID}`), field: "targetHostId" },
   { name: "unknown source host", api: { url: "/api/v1/migrations", body: (c) => batch(c, {}, { hostId: PROBE_ID }) }, status: 400, message: /Unknown host: items\.0\.hostId: no host with id/, field: "items.0.hostId" },
   { name: "unknown container", api: { url: "/api/v1/migrations", body: (c) => batch(c, {}, { containerId: "no-such-container-7" }) }, status: 400, message: /Unknown container: items\.0\.containerId: no container no-such-container-7 on local/, field: "items.0.containerId" },
-  { name: "source = target", api: { url: "/api/v1/migrations", body: (c) => batch(c, { targetHostId: c.a }) }, status: 400, message: /Source and target are the same host: items\.0\.hostId: e2e-counter-1 already runs on the target host/, field: "items.0.hostId" },
-  { name: "the same container twice", api: { url: "/api/v1/migrations", body: (c) => ({ targetHostId: c.b, items: [{ hostId: c.a, containerId: "e2e-counter-1" }, { hostId: c.a, containerId: "e2e-counter-1" }] }) }, status: 400, message: /items\.1: e2e-counter-1 is listed twice/, field: "items.1" },
-  { name: "the same container by name and by id", api: { url: "/api/v1/migrations", body: (c) => ({ targetHostId: c.b, items: [{ hostId: c.a, containerId: "e2e-counter-1" }, { hostId: c.a, containerId: c.counterId }] }) }, status: 400, message: /A container is listed twice: items\.1\.containerId: e2e-counter-1 is listed twice/, field: "items.1.containerId" },
+  { name: "source = target", api: { url: "/api/v1/migrations", body: (c) => batch(c, { targetHostId: c.a }) }, status: 400, message: /Source and target are the same host: items\.0\.hostId: e2e-locks-counter already runs on the target host/, field: "items.0.hostId" },
+  { name: "the same container twice", api: { url: "/api/v1/migrations", body: (c) => ({ targetHostId: c.b, items: [{ hostId: c.a, containerId: LOCKS_COUNTER }, { hostId: c.a, containerId: LOCKS_COUNTER }] }) }, status: 400, message: /items\.1: e2e-locks-counter is listed twice/, field: "items.1" },
+  { name: "the same container by name and by id", api: { url: "/api/v1/migrations", body: (c) => ({ targetHostId: c.b, items: [{ hostId: c.a, containerId: LOCKS_COUNTER }, { hostId: c.a, containerId: c.counterId }] }) }, status: 400, message: /A container is listed twice: items\.1\.containerId: e2e-locks-counter is listed twice/, field: "items.1.containerId" },
   { name: "no containers", api: { url: "/api/v1/migrations", body: (c) => ({ targetHostId: c.b, items: [] }) }, status: 400, message: /items: Select at least one container/, field: "items" },
   { name: "items missing", api: { url: "/api/v1/migrations", body: (c) => ({ targetHostId: c.b }) }, status: 400, message: /items: items must be a list/, field: "items" },
-  { name: "target missing", api: { url: "/api/v1/migrations", body: (c) => ({ items: [{ hostId: c.a, containerId: "e2e-counter-1" }] }) }, status: 400, message: /targetHostId: host id is required/, field: "targetHostId" },
+  { name: "target missing", api: { url: "/api/v1/migrations", body: (c) => ({ items: [{ hostId: c.a, containerId: LOCKS_COUNTER }] }) }, status: 400, message: /targetHostId: host id is required/, field: "targetHostId" },
   { name: "10,000 containers in one batch", api: { url: "/api/v1/migrations", body: (c) => ({ targetHostId: c.b, items: Array.from({ length: 10_000 }, (_, i) => ({ hostId: c.a, containerId: `counter-${i}` })) }) }, status: 400, message: /items: At most 1000 containers per batch/, field: "items" },
   { name: "container id with shell characters", api: { url: "/api/v1/migrations", body: (c) => batch(c, {}, { containerId: "x; rm -rf /" }) }, status: 400, message: /items\.0\.containerId: not a container id or name/, field: "items.0.containerId" },
   { name: "200-character container id", api: { url: "/api/v1/migrations", body: (c) => batch(c, {}, { containerId: "c".repeat(200) }) }, status: 400, message: /items\.0\.containerId: containerId has at most 128 characters/, field: "items.0.containerId" },
@@ -625,7 +626,11 @@ test.describe("bad inputs", () => {
   test(`${ROWS.length} bad inputs through the API and the forms: a 4xx (or the form's error) naming the cause, never a 500, and nothing changes`, async ({ request }) => {
     test.setTimeout(180_000);
     expect(ROWS.length).toBeGreaterThanOrEqual(40);
-    const counter = await labDocker("a").getContainer("e2e-counter-1").inspect();
+    // Its own counter on A: the other specs move theirs.
+    const counter = await labDocker("a")
+      .getContainer(LOCKS_COUNTER)
+      .inspect()
+      .catch(async () => labDocker("a").getContainer(await startCounter("a", LOCKS_COUNTER)).inspect());
     expect(counter.State.Running).toBe(true);
     const ctx: Ctx = { a: hostIds.a, b: hostIds.b, counterId: counter.Id };
     const before = await snapshot(request);
@@ -638,7 +643,8 @@ test.describe("bad inputs", () => {
           const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
           let data: string | Buffer | undefined;
           if (row.api.raw !== undefined) {
-            data = row.api.raw;
+            // As bytes: Playwright would send a string that is not JSON as a JSON string.
+            data = typeof row.api.raw === "string" ? Buffer.from(row.api.raw) : row.api.raw;
             headers["Content-Type"] = row.api.type ?? "application/json";
           } else if (method !== "GET") {
             data = JSON.stringify(typeof row.api.body === "function" ? row.api.body(ctx) : (row.api.body ?? {}));

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 const id = (what: string) =>
-  z.string({ error: (iss) => (iss.input === undefined ? `${what} is required` : `${what} must be text`) }).regex(/^[A-Za-z0-9_-]{1,64}$/, `not ${what === "host id" ? "a" : "an"} ${what} (1-64 letters, digits, '_' or '-')`);
+  z.string({ error: (iss) => (iss.input === undefined ? `${what} is required` : `${what} must be text`) }).regex(/^[A-Za-z0-9_-]{1,64}$/, `not ${/^[aeiou]/i.test(what) ? "an" : "a"} ${what} (1-64 letters, digits, '_' or '-')`);
 const containerId = z
   .string({ error: (iss) => (iss.input === undefined ? "containerId is required" : "containerId must be text (a container id or name)") })
   .min(1, "containerId is empty")
