@@ -765,6 +765,25 @@ self_test() {
   log "self-test passed: A counted to $last_a, B went on from $first_b"
 }
 
+# Docker 20.10 cannot checkpoint a container that was already running when its daemon started:
+# the daemon live-restored it and lost its runtime options (moby#41531, "invalid task checkpoint
+# option"). The lab's own containers (label ferry.lab=1: counters, demo servers) that predate their
+# daemon are restarted once, so the demo can move them; nothing else is touched.
+restart_live_restored() { # name sock
+  local name=$1 sock=$2 pid since c started test stale=()
+  pid=$(cat "$RUN_DIR/dockerd-$name.pid" 2>/dev/null) || return 0
+  since=$(date -d "$(ps -o lstart= -p "$pid" 2>/dev/null)" +%s 2>/dev/null) || return 0
+  for c in $(docker -H "unix://$sock" ps -q --filter "label=$LABEL"); do
+    # A test's container is the test's business (the fault suite restarts daemons under its own).
+    read -r started test < <(docker -H "unix://$sock" inspect -f '{{.State.StartedAt}} {{index .Config.Labels "ferry.test"}}' "$c")
+    [[ $test == 1 ]] && continue
+    (($(date -d "$started" +%s) < since)) && stale+=("$c")
+  done
+  ((${#stale[@]})) || return 0
+  log "host $name: restarting ${#stale[@]} lab container(s) that were running before its daemon started (Docker 20.10 cannot checkpoint them: moby#41531)"
+  docker -H "unix://$sock" restart -t 1 "${stale[@]}" >/dev/null
+}
+
 start_containers() {
   local n=$1 i started=0
   for i in $(seq 1 "$n"); do
@@ -796,6 +815,8 @@ cmd_up() {
   install_packages
   install_criu
   start_daemons
+  restart_live_restored A "$SOCK_A"
+  restart_live_restored B "$SOCK_B"
   build_image
   ((servers)) && build_server_images
   if ((selftest)); then
