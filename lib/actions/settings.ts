@@ -32,7 +32,7 @@ export type RetentionState = { ok?: boolean; message?: string };
 
 const daysSchema = z.coerce.number({ message: "Days must be a whole number" }).int("Days must be a whole number").min(1, "Keep at least 1 day").max(3650, "At most 3650 days");
 
-/** Keep N days of phase timings and event logs; batch and container summaries stay. */
+/** Keep N days of phase timings; batch and container summaries stay. */
 export async function saveRetentionAction(_prev: RetentionState, form: FormData): Promise<RetentionState> {
   await requireUser();
   const parsed = daysSchema.safeParse(asForm(form).get("days"));

@@ -24,7 +24,7 @@ export default async function SettingsPage() {
       <section className="space-y-3 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
         <h2 className="text-base font-semibold">History retention</h2>
         <p className="text-sm text-slate-600 dark:text-slate-400">
-          Phase timings and event logs of batches that ended longer ago than this are deleted (checked every hour). Batch and container summaries —
+          Phase timings of batches that ended longer ago than this are deleted (checked every hour). Batch and container summaries —
           outcome, downtime, bytes moved, error — stay.
         </p>
         <RetentionForm days={days} />
