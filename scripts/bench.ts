@@ -179,7 +179,7 @@ function classify(p: Proc, procs: Map<string, Proc>, serverPid: number | null): 
  */
 const childGroup = (g: Group): Group => (g === "containerd-shim" ? "runc/criu" : g === "bench" ? "docker CLI" : g);
 
-type CpuFigures = { machineS: number; groupsS: Record<Group, number> };
+type CpuFigures = { machineS: number; groupsS: Record<Group, number>; otherTopS: Record<string, number> };
 
 /** Samples every 200 ms so processes that exit mid-run are seen under their own name. */
 function startAccounting(serverPid: number | null) {
@@ -208,8 +208,16 @@ function startAccounting(serverPid: number | null) {
         if (after.has(s.last.key)) continue;
         reapedSeen.set(s.last.ppid, (reapedSeen.get(s.last.ppid) ?? 0) + s.last.self + s.last.kids);
       }
+      const unnamed = new Map<string, number>(); // what the processes in no group used, by name
       for (const s of seen.values()) {
-        if (!s.group) continue;
+        if (!s.group) {
+          const base = before.get(s.first.key);
+          const end = after.get(s.last.key) ?? s.last;
+          const t = end.self + end.kids - (base ? base.self + base.kids : 0) - (after.has(s.last.key) ? (reapedSeen.get(end.pid) ?? 0) : 0);
+          const name = s.last.comm.replace(/\/\d+.*$/, "/*").replace(/-\d+$/, "");
+          if (t > 0) unnamed.set(name, (unnamed.get(name) ?? 0) + t);
+          continue;
+        }
         const base = before.get(s.first.key);
         const end = after.get(s.last.key) ?? s.last;
         ticks[s.group] += end.self - (base?.self ?? 0);
@@ -222,7 +230,8 @@ function startAccounting(serverPid: number | null) {
       }
       const named = GROUPS.filter((g) => g !== "other").reduce((a, g) => a + ticks[g], 0);
       ticks.other = busy - named;
-      return { machineS: busy / HZ, groupsS: Object.fromEntries(GROUPS.map((g) => [g, ticks[g] / HZ])) as Record<Group, number> };
+      const otherTopS = Object.fromEntries([...unnamed].sort((x, y) => y[1] - x[1]).slice(0, 5).map(([n, t]) => [n, t / HZ]));
+      return { machineS: busy / HZ, groupsS: Object.fromEntries(GROUPS.map((g) => [g, ticks[g] / HZ])) as Record<Group, number>, otherTopS };
     },
   };
 }
@@ -293,6 +302,8 @@ type Run = {
   phaseMedianMs: Record<string, number>;
   outsidePhasesMedianMs: number;
   cpuSPerContainer: { machine: number } & Record<Group, number>;
+  /** The processes in no group that used the most CPU (by name; kernel work shows as kworker/*), s per container. */
+  cpuOtherTopSPerContainer: Record<string, number>;
   bytesMoved: number;
   serverPeakRssMiB: number | null;
   counters: CounterCheck;
@@ -332,6 +343,7 @@ function figures(
     phaseMedianMs: Object.fromEntries(phaseNames.map((n) => [n, median(ok.map((i) => i.phasesMs[n] ?? NaN))])),
     outsidePhasesMedianMs: median(ok.map((i) => i.wallMs - Object.entries(i.phasesMs).reduce((a, [n, v]) => a + (n === "preflight" ? 0 : v), 0))),
     cpuSPerContainer: { machine: perCtr(cpu.machineS), ...(Object.fromEntries(GROUPS.map((g) => [g, perCtr(cpu.groupsS[g])])) as Record<Group, number>) },
+    cpuOtherTopSPerContainer: Object.fromEntries(Object.entries(cpu.otherTopS).map(([n, v]) => [n, perCtr(v)])),
     bytesMoved,
     serverPeakRssMiB,
     counters,
@@ -551,6 +563,16 @@ function summarize(row: Row) {
     phases: Object.fromEntries(phaseNames.map((p) => [p, med((r) => r.phaseMedianMs[p] ?? NaN)])),
     outside: med((r) => r.outsidePhasesMedianMs),
     cpu: Object.fromEntries((["machine", ...GROUPS] as const).map((g) => [g, med((r) => r.cpuSPerContainer[g])])) as Record<"machine" | Group, number>,
+    otherTop: Object.entries(
+      rs.reduce<Record<string, number>>((acc, r) => {
+        for (const [n, v] of Object.entries(r.cpuOtherTopSPerContainer ?? {})) acc[n] = (acc[n] ?? 0) + v / rs.length;
+        return acc;
+      }, {}),
+    )
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 3)
+      .map(([n, v]) => `${n} ${v.toFixed(2)}`)
+      .join(", "),
     mib: med((r) => r.bytesMoved / 1048576),
     rss: med((r) => r.serverPeakRssMiB),
     continued: rs.reduce((a, r) => a + r.counters.continued, 0),
@@ -599,7 +621,7 @@ function report(rows: Summary[]): string[] {
     ),
   );
   out.push("");
-  out.push(...table(["run", ...GROUPS.map((g) => `${g} s/ctr`)], rows.map((s) => [label(s), ...GROUPS.map((g) => f2(s.cpu[g]))])));
+  out.push(...table(["run", ...GROUPS.map((g) => `${g} s/ctr`), "largest in no group (mean s/ctr)"], rows.map((s) => [label(s), ...GROUPS.map((g) => f2(s.cpu[g])), s.otherTop])));
   out.push("");
   out.push(...table(["run", "per-phase medians ms"], rows.map((s) => [label(s), phaseText(s)])));
   return out;
@@ -615,7 +637,7 @@ function chartSvg(rows: Summary[]): string {
   const base = rows.find((r) => r.kind === "baseline");
   const levels = [...new Set([1, ...ferry.map((r) => r.concurrency)])].sort((a, b) => a - b);
   const W = 420, H = 300, M = { l: 56, r: 40, t: 34, b: 46 };
-  const panel = (x0: number, title: string, yLabel: string, series: { name: string; color: string; dash?: string; pts: [number, number][] }[], flat: { name: string; color: string; y: number }[]) => {
+  const panel = (x0: number, title: string, yLabel: string, series: { name: string; color: string; dash?: string; below?: boolean; pts: [number, number][] }[], flat: { name: string; color: string; y: number }[]) => {
     const ys = [...series.flatMap((s) => s.pts.map((p) => p[1])), ...flat.map((f) => f.y)].filter(Number.isFinite);
     const yMax = niceMax(Math.max(1, ...ys));
     const px = (c: number) => x0 + M.l + (levels.length === 1 ? 0.5 : levels.indexOf(c) / (levels.length - 1)) * (W - M.l - M.r);
@@ -633,13 +655,13 @@ function chartSvg(rows: Summary[]): string {
     for (const f of flat) {
       if (!Number.isFinite(f.y)) continue;
       g.push(`<line x1="${x0 + M.l}" x2="${x0 + W - M.r}" y1="${py(f.y)}" y2="${py(f.y)}" stroke="${f.color}" stroke-width="2" stroke-dasharray="6 4"/>`);
-      g.push(`<text x="${x0 + W - M.r - 4}" y="${py(f.y) - 5}" text-anchor="end" fill="${f.color}">${esc(f.name)} ${+f.y.toFixed(1)}</text>`);
+      g.push(`<text x="${x0 + W - M.r - 4}" y="${py(f.y) + 16}" text-anchor="end" fill="${f.color}">${esc(f.name)} ${+f.y.toFixed(yMax < 10 ? 2 : 1)}</text>`);
     }
     for (const s of series) {
       const pts = s.pts.filter((p) => Number.isFinite(p[1]));
       if (!pts.length) continue;
       g.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""} points="${pts.map(([c, v]) => `${px(c)},${py(v)}`).join(" ")}"/>`);
-      for (const [c, v] of pts) g.push(`<circle cx="${px(c)}" cy="${py(v)}" r="4" fill="${s.color}"><title>${esc(s.name)} c=${c}: ${v.toFixed(1)}</title></circle><text x="${px(c) + 6}" y="${py(v) - 7}" fill="${s.color}">${+v.toFixed(1)}</text>`);
+      for (const [c, v] of pts) g.push(`<circle cx="${px(c)}" cy="${py(v)}" r="4" fill="${s.color}"><title>${esc(s.name)} c=${c}: ${v.toFixed(1)}</title></circle><text x="${px(c) + 6}" y="${py(v) + (s.below ? 16 : -7)}" fill="${s.color}">${+v.toFixed(yMax < 10 ? 2 : 1)}</text>`);
     }
     return g.join("\n");
   };
@@ -649,7 +671,7 @@ function chartSvg(rows: Summary[]): string {
     "Downtime per container",
     "seconds",
     [
-      { name: "Ferry p50", color: "#1f6feb", pts: ferry.map((r) => [r.concurrency, r.p50 / 1000]) },
+      { name: "Ferry p50", color: "#1f6feb", below: true, pts: ferry.map((r) => [r.concurrency, r.p50 / 1000]) },
       { name: "Ferry p95", color: "#1f6feb", dash: "3 3", pts: ferry.map((r) => [r.concurrency, r.p95 / 1000]) },
     ],
     base ? [{ name: "baseline p50", color: "#cf222e", y: base.p50 / 1000 }] : [],
@@ -707,9 +729,18 @@ function writeDoc(all: Run[]): void {
       ]),
     ),
     "",
+    ...(base
+      ? rows
+          .filter((r) => r.kind === "ferry")
+          .map(
+            (r) =>
+              `- Ferry at concurrency ${r.concurrency}: ${f2(r.containersPerMin / base.containersPerMin)}× the baseline's throughput for ${f2(r.cpu.machine / base.cpu.machine)}× its CPU per container and ${f2(r.p50 / base.p50)}× its median downtime; pre-flight (${f1((r.phases.preflight ?? NaN) / 1000)} s, once per batch, before anything stops) is ${f0((100 * (r.phases.preflight ?? NaN)) / 1000 / r.wallS)}% of the wall time.`,
+          )
+      : []),
+    "",
     "**Where the CPU goes** (seconds per container; machine = all CPUs busy, from /proc/stat):",
     "",
-    ...md(["run", "machine", ...GROUPS], rows.map((s) => [label(s), f2(s.cpu.machine), ...GROUPS.map((g) => f2(s.cpu[g]))])),
+    ...md(["run", "machine", ...GROUPS, "largest processes in no group"], rows.map((s) => [label(s), f2(s.cpu.machine), ...GROUPS.map((g) => f2(s.cpu[g])), s.otherTop || "–"])),
     "",
     "**Per phase** (medians, ms; Ferry's from the batch's item phases, the baseline's timed around each CLI call):",
     "",
