@@ -1,11 +1,8 @@
-import { createHash } from "node:crypto";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
-import Database from "better-sqlite3";
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { io, type Socket } from "socket.io-client";
-import { E2E_DIR } from "../playwright.config";
-import { actionId, ADMIN, login } from "./helpers";
+import { actionId, ADMIN, database, ensureAdmin, login, sessionId } from "./helpers";
 
 /**
  * The reviewer's attacks against the built server, each as the attacker or the user would see it.
@@ -17,20 +14,6 @@ const FOREIGN = "http://127.0.0.1:1"; // another port of the same host: same sit
 const TOO_MANY = /^Too many failed sign-ins: try again in \d+ s$/;
 const WRONG = "Wrong user name or password";
 
-
-/** The first spec creates the admin; when this one runs alone it does so itself. */
-async function ensureAdmin(browser: Browser, baseURL: string) {
-  const page = await browser.newPage({ baseURL });
-  await page.goto("/login");
-  if (page.url().endsWith("/setup")) {
-    await page.getByLabel("User name").fill(ADMIN.username);
-    await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
-    await page.getByLabel("Repeat password").fill(ADMIN.password);
-    await page.getByRole("button", { name: "Create the admin account" }).click();
-    await expect(page).toHaveURL(/\/containers$/);
-  }
-  await page.close();
-}
 
 /** A TCP relay whose connections to Ferry leave from `localAddress`: a browser seen as another client. */
 async function relayFrom(localAddress: string, port: number) {
@@ -115,13 +98,6 @@ function openSocket(baseURL: string, token: string, headers: Record<string, stri
   });
 }
 
-/** The database the e2e server runs on (playwright.config.ts), to expire or delete a session directly. */
-function database() {
-  const db = new Database(`${E2E_DIR}/ferry.db`);
-  db.pragma("busy_timeout = 5000");
-  return db;
-}
-const sessionId = (token: string) => createHash("sha256").update(token).digest("hex");
 // Prisma's SQLite adapter stores dates as ISO text with "+00:00"; written the same way, they compare as text.
 const sqlDate = (ms: number) => new Date(ms).toISOString().replace("Z", "+00:00");
 

@@ -1,12 +1,11 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { expect, test, type APIRequestContext, type APIResponse, type Browser } from "@playwright/test";
 import { io, type Socket } from "socket.io-client";
-import { E2E_DIR } from "../playwright.config";
 import { labDocker, LAB, startCounter } from "../tests/support/lab";
-import { ADMIN } from "./helpers";
+import { ADMIN, database, ensureAdmin, login, sessionId } from "./helpers";
 
 /**
  * Every way into Ferry, found in the source tree when the test runs (no hand-kept list): route
@@ -112,35 +111,11 @@ function action(name: string): { id: string; page: string } {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-function database() {
-  const db = new Database(`${E2E_DIR}/ferry.db`);
-  db.pragma("busy_timeout = 5000");
-  return db;
-}
-const sessionId = (token: string) => createHash("sha256").update(token).digest("hex");
-
-async function ensureAdmin(browser: Browser, baseURL: string) {
-  const page = await browser.newPage({ baseURL });
-  await page.goto("/login");
-  if (page.url().endsWith("/setup")) {
-    await page.getByLabel("User name").fill(ADMIN.username);
-    await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
-    await page.getByLabel("Repeat password").fill(ADMIN.password);
-    await page.getByRole("button", { name: "Create the admin account" }).click();
-    await expect(page).toHaveURL(/\/containers$/);
-  }
-  await page.close();
-}
 
 /** Signs in through the browser and returns the session cookie's value. */
 async function signIn(browser: Browser, baseURL: string): Promise<string> {
   const context = await browser.newContext({ baseURL });
-  const page = await context.newPage();
-  await page.goto("/login");
-  await page.getByLabel("User name").fill(ADMIN.username);
-  await page.getByLabel("Password").fill(ADMIN.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/containers$/);
+  await login(await context.newPage());
   const token = (await context.cookies()).find((c) => c.name === "ferry_session")!.value;
   await context.close();
   return token;

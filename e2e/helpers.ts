@@ -1,5 +1,8 @@
+import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { expect, type Page } from "@playwright/test";
+import Database from "better-sqlite3";
+import { expect, type Browser, type Page } from "@playwright/test";
+import { E2E_DIR } from "../playwright.config";
 
 export const ADMIN = { username: "admin", password: "e2e-password-123" };
 
@@ -20,3 +23,27 @@ export function actionId(name: string): string {
   if (!id) throw new Error(`no server action ${name} in the build`);
   return id;
 }
+
+/** The first spec creates the admin; a spec that runs alone does so itself. */
+export async function ensureAdmin(browser: Browser, baseURL: string) {
+  const page = await browser.newPage({ baseURL });
+  await page.goto("/login");
+  if (page.url().endsWith("/setup")) {
+    await page.getByLabel("User name").fill(ADMIN.username);
+    await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+    await page.getByLabel("Repeat password").fill(ADMIN.password);
+    await page.getByRole("button", { name: "Create the admin account" }).click();
+    await expect(page).toHaveURL(/\/containers$/);
+  }
+  await page.close();
+}
+
+/** The database the e2e server runs on (playwright.config.ts), to look at or change a session directly. */
+export function database() {
+  const db = new Database(`${E2E_DIR}/ferry.db`);
+  db.pragma("busy_timeout = 5000");
+  return db;
+}
+
+/** A session row's id: the SHA-256 of the cookie's token (only the hash is stored). */
+export const sessionId = (token: string) => createHash("sha256").update(token).digest("hex");
