@@ -148,15 +148,30 @@ async function rollBack(x: Interrupted): Promise<void> {
   let status = x.status;
   if (status !== "rolling-back") status = await setStatus(x.item.id, status, { type: "fail", reason: x.note }, { error: `${x.note}; rolled back`, errorCode: "INTERRUPTED" });
   const cp = x.item.checkpointId ?? `ferry-${x.item.id}`;
-  const { detail, leftovers } = await resumeSource(x.src, x.item.sourceContainerId, cp, Number(x.item.memoryNeedBytes ?? 0));
+  const { detail, leftovers, leftover } = await undo(x.src, x.tgt, x.batch.targetHostName, x.item, cp, x.item.targetContainerId);
   const warnings: string[] = x.item.warnings ? (JSON.parse(x.item.warnings) as string[]) : [];
-  if (x.item.targetContainerId && x.tgt) {
-    const leftover = await removeHalfMadeTarget(x.tgt, x.item.targetContainerId);
-    if (leftover) warnings.push(leftover);
-  } else if (x.item.targetContainerId) warnings.push(`the half-made target on ${x.batch.targetHostName} is removed when it answers again`);
+  if (leftover) warnings.push(leftover);
   const downtimeMs = x.item.checkpointAt ? Date.now() - x.item.checkpointAt.getTime() : null;
   await setStatus(x.item.id, status, { type: "rolled-back" }, { downtimeMs, finishedAt: new Date(), leftovers: withLeftovers(x.item.leftovers, leftovers), ...(warnings.length ? { warnings: JSON.stringify(warnings) } : {}) });
   journal(x.item, `${x.note}; ${detail}`);
+}
+
+/**
+ * The way back, in its one order, for a failure and for recovery alike: the source first (it depends
+ * on nothing but the source host), then the half-made target, whose host may be the one that just
+ * failed (what cannot be removed now is swept when that host answers again).
+ */
+async function undo(
+  src: ops.Side,
+  tgt: ops.Side | null,
+  targetHostName: string,
+  item: MigrationItem,
+  checkpointId: string,
+  targetId: string | null,
+): Promise<{ detail: string; leftovers: Leftover[]; leftover: string | null }> {
+  const { detail, leftovers } = await resumeSource(src, item.sourceContainerId, checkpointId, Number(item.memoryNeedBytes ?? 0));
+  const leftover = !targetId ? null : tgt ? await removeHalfMadeTarget(tgt, targetId) : `the half-made target on ${targetHostName} is removed when it answers again`;
+  return { detail, leftovers, leftover };
 }
 
 /** Restore or verify interrupted: the target either runs (finish) or does not (roll back). */
@@ -383,17 +398,14 @@ const cleanup: Phase<string[]> = {
 export const PHASES: readonly Phase<never>[] = [imageSync, create, checkpoint, transfer, restore, verify, cleanup] as unknown as Phase<never>[];
 
 /**
- * The way back, for a failure from the checkpoint on: the source first (it depends on nothing but
- * the source host); the target, which may be the host that just failed, after, or swept when it
- * answers again.
+ * The way back, for a failure from the checkpoint on (`undo`: the source first, then the target).
  */
 export const ROLLBACK = {
   status: "rolling-back",
   phase: "rollback",
   async run(m: Move): Promise<string> {
-    const { detail, leftovers } = await resumeSource(m.src, m.item.sourceContainerId, m.checkpointId, Number(m.item.memoryNeedBytes ?? 0));
+    const { detail, leftovers, leftover } = await undo(m.src, m.tgt, m.tgt.host.name, m.item, m.checkpointId, m.targetId ?? null);
     if (leftovers.length) await updateItem(m.item.id, { leftovers: withLeftovers(m.item.leftovers, leftovers) });
-    const leftover = m.targetId ? await removeHalfMadeTarget(m.tgt, m.targetId) : null;
     if (leftover) m.warnings.push(leftover);
     return leftover ? `${detail}; ${leftover}` : detail;
   },

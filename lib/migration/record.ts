@@ -107,12 +107,12 @@ function announce(item: ItemWithPhases): MigrationItemView {
  */
 export async function setStatus(itemId: string, from: ItemStatus, event: ItemEvent, data: ItemData = {}): Promise<ItemStatus> {
   const to = transition(from, event);
-  const changed = await db.migrationItem.updateMany({ where: { id: itemId, status: from }, data: { ...data, status: to } });
-  if (changed.count !== 1) {
+  const item = await db.migrationItem.update({ where: { id: itemId, status: from }, data: { ...data, status: to }, include: { phases: true } }).catch(async (err: unknown) => {
+    if ((err as { code?: string }).code !== "P2025") throw err; // no row with that id in that status
     const now = await db.migrationItem.findUnique({ where: { id: itemId }, select: { status: true } });
     throw new Error(`item ${itemId} is ${now ? `"${now.status}"` : "gone"}, not "${from}": it cannot go ${event.type} to "${to}"`);
-  }
-  announce(await db.migrationItem.findUniqueOrThrow({ where: { id: itemId }, include: { phases: true } }));
+  });
+  announce(item);
   return to;
 }
 

@@ -7,7 +7,7 @@ import { db } from "@/lib/db";
 import * as ops from "@/lib/migration/docker-ops";
 import { MigrationEngine, type EngineHooks } from "@/lib/migration/engine";
 import { getMigration, MigrationConflictError, previewMigration, startMigration } from "@/lib/migration/service";
-import type { PhaseName } from "@/lib/migration/state";
+import { itemStatus, TERMINAL, type PhaseName } from "@/lib/migration/state";
 import { sweepHost } from "@/lib/migration/sweep";
 import type { MigrationView } from "@/lib/migration/view";
 import type { MigrationRequest } from "@/lib/validations/migration";
@@ -203,7 +203,7 @@ describe("faults", () => {
     const killedAt = Date.now();
     expect(signal, `the dashboard died at the ${when} of ${phase}`).toBe("SIGKILL");
     const atKill = await db.migrationItem.findMany({ where: { migrationId: id }, select: { status: true } });
-    const inFlight = atKill.map((i) => i.status).filter((s) => !["pending", "done", "rolled-back", "failed", "skipped"].includes(s));
+    const inFlight = atKill.map((i) => i.status).filter((s) => s !== "pending" && !TERMINAL.has(itemStatus(s)));
 
     const eng = new MigrationEngine();
     expect((await eng.recover()).batches).toBe(1);

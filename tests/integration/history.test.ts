@@ -75,6 +75,15 @@ describe("migration history", () => {
     await updateBatch(m.id, { status: "failed", finishedAt: new Date() });
   });
 
+  it("setStatus moves an item only from the status it is in: a second writer with a stale status is refused", async () => {
+    const m = await recordBatch(plan(1, "race"), options, "admin");
+    const [item] = await db.migrationItem.findMany({ where: { migrationId: m.id } });
+    expect(await setStatus(item!.id, "pending", { type: "advance" })).toBe("image-sync");
+    await expect(setStatus(item!.id, "pending", { type: "skip", reason: "late" })).rejects.toThrow(`item ${item!.id} is "image-sync", not "pending": it cannot go skip to "skipped"`);
+    expect((await db.migrationItem.findUniqueOrThrow({ where: { id: item!.id } })).status).toBe("image-sync");
+    await db.migration.delete({ where: { id: m.id } });
+  });
+
   it("summarises a batch: counts per outcome, total time, downtime percentiles", async () => {
     const { batches } = await listBatches({}, { limit: 10 });
     const b = batches.find((x) => x.id === batchId)!;
