@@ -4,6 +4,7 @@ import { Transform, type Readable } from "node:stream";
 import type Docker from "dockerode";
 import { dockerCall, dockerFor, type HostConnection } from "@/lib/docker/client";
 import { DockerError } from "@/lib/docker/errors";
+import type { CgroupLayout } from "@/lib/migration/cgroup-memory";
 import { oneFileTar } from "@/lib/migration/tar";
 
 /**
@@ -34,6 +35,8 @@ export type Side = {
   kernel: string;
   /** The daemon's version ("20.10.24+dfsg1"). */
   dockerVersion: string;
+  /** How the daemon lays out container cgroups (where their memory is read). */
+  cgroup: CgroupLayout;
   limits: Limits;
 };
 
@@ -52,6 +55,8 @@ export async function openSide(host: HostSide, limits: Limits = DEFAULT_LIMITS):
     Architecture?: string;
     KernelVersion?: string;
     ServerVersion?: string;
+    CgroupDriver?: string;
+    CgroupVersion?: string;
   };
   if (!info.DockerRootDir) throw new DockerError("DOCKER", "the daemon did not report its DockerRootDir", host.name);
   return {
@@ -63,6 +68,7 @@ export async function openSide(host: HostSide, limits: Limits = DEFAULT_LIMITS):
     experimental: Boolean(info.ExperimentalBuild),
     kernel: info.KernelVersion ?? "",
     dockerVersion: info.ServerVersion ?? "",
+    cgroup: { driver: info.CgroupDriver ?? "cgroupfs", version: info.CgroupVersion ?? "1" },
     limits,
   };
 }

@@ -15,7 +15,7 @@ import { itemStatus, TERMINAL, type ItemStatus } from "@/lib/migration/state";
  */
 
 /** Helper tags of Ferry's own short-lived tools (not tied to one item). */
-const TOOL_TAGS = new Set(["criu-probe", "socket-scan", "close-external", "read-host-file", "fresh-digest"]);
+const TOOL_TAGS = new Set(["criu-probe", "socket-scan", "memory-scan", "close-external", "read-host-file", "fresh-digest"]);
 /** A tool container older than this is a leftover (the tools run for seconds). */
 const TOOL_MAX_AGE_S = 10 * 60;
 
