@@ -5,6 +5,7 @@ import { toDockerError } from "@/lib/docker/errors";
 import { listHosts } from "@/lib/hosts/service";
 import type { Host } from "@/lib/generated/prisma/client";
 import { InputError } from "@/lib/errors";
+import { byTableOrder, DEFAULT_SORT } from "@/lib/hosts/order";
 import { containerMatches, type ContainerQuery } from "@/lib/validations/containers";
 
 export type ContainerRow = ContainerSummary & {
@@ -69,7 +70,7 @@ export async function queryContainers(q: ContainerQuery): Promise<{ containers: 
     containers: listed
       .flatMap((h) => (h.ok ? h.containers : []))
       .filter((c) => containerMatches(c, q))
-      .sort((a, b) => a.hostName.localeCompare(b.hostName) || a.name.localeCompare(b.name, undefined, { numeric: true })),
+      .sort(byTableOrder(DEFAULT_SORT)),
     errors: listed.filter((h): h is HostListingError => !h.ok),
   };
 }
