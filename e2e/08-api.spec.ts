@@ -1,12 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
+import { LAB, labDocker, startCounter } from "../tests/support/lab";
 import { database, ensureAdmin, login } from "./helpers";
 
 /**
  * The REST API does what the hosts and containers pages do (edit, remove, list across hosts) and
- * describes itself in /api/v1/openapi.json. Runs after 03 (the counters are on B, their stopped
- * copies on A).
+ * describes itself in /api/v1/openapi.json. Uses its own containers and hosts; runs alone too.
  */
 
 const GHOST = { name: "e2e-api-ghost", endpoint: "unix:///run/ferry-e2e-no-such.sock" };
@@ -23,6 +23,18 @@ test.beforeAll(async ({ browser, baseURL }) => {
   headers = { Cookie: `ferry_session=${s.value}`, Origin: baseURL! };
   await context.close();
 });
+
+/** Lab host B registered (a spec run alone registers it). */
+async function labB(request: APIRequestContext): Promise<void> {
+  const hosts = ((await (await request.get("/api/v1/hosts", { headers })).json()) as { hosts: { name: string }[] }).hosts;
+  if (!hosts.some((h) => h.name === LAB.b.name)) expect((await request.post("/api/v1/hosts", { headers, data: { name: LAB.b.name, endpoint: LAB.b.endpoint } })).status()).toBe(201);
+}
+
+/** A counter of this spec's own on a lab host (the one an earlier run left is replaced). */
+async function fresh(which: "a" | "b", name: string): Promise<string> {
+  await labDocker(which).getContainer(name).remove({ force: true }).catch(() => undefined);
+  return startCounter(which, name);
+}
 
 /** Registers the unreachable host (saved with its error), or finds it from an earlier run. */
 async function ghost(request: APIRequestContext): Promise<string> {
@@ -100,17 +112,28 @@ test.describe.serial("the REST API", () => {
   });
 
   test("GET /api/v1/containers: filters across hosts; a host that cannot be reached is an error entry, not a failure", async ({ request }) => {
+    await labB(request);
     const id = await ghost(request);
+    await fresh("b", "e2e-api-list-running");
+    const stopped = await fresh("a", "e2e-api-list-stopped");
+    await labDocker("a").getContainer(stopped).stop({ t: 0 });
+    type Answer = { containers: { name: string; hostName: string; state: string; image: string }[]; errors: { hostId: string; hostName: string; code: string }[] };
+    const list = async (query: string) => {
+      const res = await request.get(`/api/v1/containers?${query}`, { headers });
+      expect(res.status(), query).toBe(200);
+      const body = (await res.json()) as Answer;
+      return { rows: body.containers.map((c) => `${c.hostName}/${c.name}/${c.state}`), errors: body.errors };
+    };
     try {
-      const res = await request.get("/api/v1/containers?name=E2E-COUNTER&state=running", { headers });
-      expect(res.status()).toBe(200);
-      const body = (await res.json()) as { containers: { name: string; hostName: string; state: string }[]; errors: { hostId: string; code: string; error: string }[] };
-      expect(body.containers.map((c) => `${c.hostName}/${c.name}/${c.state}`)).toEqual(["lab-b/e2e-counter-1/running", "lab-b/e2e-counter-2/running", "lab-b/e2e-counter-3/running"]);
-      expect(body.errors).toEqual([expect.objectContaining({ hostId: id, hostName: GHOST.name, code: "UNREACHABLE" })]);
-      // By host name: only that host is asked; the kept copies on A are exited.
-      const onA = (await (await request.get("/api/v1/containers?host=local&name=e2e-counter&image=counter", { headers })).json()) as typeof body;
-      expect(onA.errors).toEqual([]);
-      expect(onA.containers.map((c) => `${c.hostName}/${c.name}/${c.state}`)).toEqual(["local/e2e-counter-1/exited", "local/e2e-counter-2/exited", "local/e2e-counter-3/exited"]);
+      const all = await list("name=E2E-API-LIST");
+      expect(all.rows).toEqual(["lab-b/e2e-api-list-running/running", "local/e2e-api-list-stopped/exited"]);
+      expect(all.errors).toEqual(expect.arrayContaining([expect.objectContaining({ hostId: id, hostName: GHOST.name, code: "UNREACHABLE" })]));
+      expect((await list("name=e2e-api-list&state=running")).rows).toEqual(["lab-b/e2e-api-list-running/running"]);
+      expect((await list("name=e2e-api-list&image=ferry%2Fcounter&state=exited")).rows).toEqual(["local/e2e-api-list-stopped/exited"]);
+      expect((await list("name=e2e-api-list&image=nginx")).rows).toEqual([]);
+      // By host name or id: only that host is asked (so no error entry for the unreachable one).
+      expect(await list("host=local&name=e2e-api-list")).toEqual({ rows: ["local/e2e-api-list-stopped/exited"], errors: [] });
+      expect(await list(`host=${id}`)).toEqual({ rows: [], errors: [expect.objectContaining({ hostId: id, code: "UNREACHABLE" })] });
       const typo = await request.get("/api/v1/containers?status=running", { headers });
       expect(typo.status()).toBe(400);
       expect(((await typo.json()) as { error: { message: string } }).error.message).toBe("Invalid input: Unknown filter(s): status (filters are host, state, name, image)");
