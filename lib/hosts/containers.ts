@@ -6,6 +6,9 @@ import { scanContainers } from "@/lib/migration/host-scan";
 import { toDockerError } from "@/lib/docker/errors";
 import { listHosts } from "@/lib/hosts/service";
 import type { Host } from "@/lib/generated/prisma/client";
+import { InputError } from "@/lib/errors";
+import { byTableOrder, DEFAULT_SORT } from "@/lib/hosts/order";
+import { containerMatches, type ContainerQuery } from "@/lib/validations/containers";
 
 export type ContainerRow = ContainerSummary & {
   hostId: string;
@@ -48,6 +51,30 @@ export async function listHostContainers(host: Host): Promise<HostContainers> {
 export async function listAllContainers(): Promise<HostContainers[]> {
   const hosts = await listHosts();
   return Promise.all(hosts.map(listHostContainers));
+}
+
+/** A host whose containers could not be listed: GET /api/v1/containers names it instead of failing. */
+export type HostListingError = Extract<HostContainers, { ok: false }>;
+
+/**
+ * GET /api/v1/containers: the containers of every host (or of the one `q.host` names) that pass the
+ * filters, in the containers page's order (host name, then container name), and one error entry per
+ * host that could not be listed.
+ */
+export async function queryContainers(q: ContainerQuery): Promise<{ containers: ContainerRow[]; errors: HostListingError[] }> {
+  let hosts = await listHosts();
+  if (q.host) {
+    hosts = hosts.filter((h) => h.id === q.host || h.name === q.host);
+    if (!hosts.length) throw new InputError(`No host with id or name ${q.host}`, { host: [`no host with id or name ${q.host}`] });
+  }
+  const listed = await Promise.all(hosts.map(listHostContainers));
+  return {
+    containers: listed
+      .flatMap((h) => (h.ok ? h.containers : []))
+      .filter((c) => containerMatches(c, q))
+      .sort(byTableOrder(DEFAULT_SORT)),
+    errors: listed.filter((h): h is HostListingError => !h.ok),
+  };
 }
 
 /**
