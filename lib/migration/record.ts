@@ -205,10 +205,12 @@ export async function recordBatch(plan: Plan, options: MigrationOptions, created
         startedAt: started,
       },
     });
-    for (const [seq, i] of plan.items.entries()) {
-      const blocked = i.errors.length > 0;
-      await tx.migrationItem.create({
-        data: {
+    // Two statements for any number of containers: a 400-container batch is recorded in
+    // milliseconds, not one insert per item and per phase row.
+    const items = await tx.migrationItem.createManyAndReturn({
+      data: plan.items.map((i, seq) => {
+        const blocked = i.errors.length > 0;
+        return {
           migrationId: m.id,
           seq,
           sourceHostId: i.hostId,
@@ -224,10 +226,17 @@ export async function recordBatch(plan: Plan, options: MigrationOptions, created
           errorCode: blocked ? "PREFLIGHT" : null,
           warnings: i.warnings.length ? JSON.stringify(i.warnings) : null,
           finishedAt: blocked ? ended : null,
-          phases: { create: { name: "preflight", startedAt: started, endedAt: ended, ok: !blocked, detail: blocked ? i.errors.join("; ") : i.warnings.join("; ") || "ok" } },
-        },
-      });
-    }
+        };
+      }),
+      select: { id: true, seq: true },
+    });
+    const bySeq = new Map(items.map((r) => [r.seq, r.id]));
+    await tx.migrationPhase.createMany({
+      data: plan.items.map((i, seq) => {
+        const blocked = i.errors.length > 0;
+        return { itemId: bySeq.get(seq)!, name: "preflight", startedAt: started, endedAt: ended, ok: !blocked, detail: blocked ? i.errors.join("; ") : i.warnings.join("; ") || "ok" };
+      }),
+    });
     return m;
   });
 }
