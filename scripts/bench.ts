@@ -35,13 +35,15 @@ const BASELINE = flag("baseline");
 const DOC = flag("doc") || flag("doc-only");
 const DOC_ONLY = flag("doc-only");
 const PORT0 = Number(arg("port", "3300"));
+/** Also measure the pages in Chromium: the containers page and the batch's live page with N rows. */
+const PAGES = flag("pages");
 if (
   !Number.isInteger(N) || N < 1 || N > 500 ||
   LEVELS.some((c) => !Number.isInteger(c) || c < 1 || c > 32) ||
   !Number.isInteger(REPEAT) || REPEAT < 1 ||
   !Number.isInteger(PORT0) || PORT0 < 1024 || PORT0 > 65000
 ) {
-  console.error("usage: npm run bench -- [--containers N] [--concurrency 1,2,4] [--repeat K] [--baseline] [--doc] [--port P] | --doc-only");
+  console.error("usage: npm run bench -- [--containers N] [--concurrency 1,2,4] [--repeat K] [--baseline] [--pages] [--doc] [--port P] | --doc-only");
   process.exit(2);
 }
 
@@ -73,12 +75,12 @@ async function removeBenchContainers(): Promise<void> {
 
 /** Starts n counters on host A (label ferry.bench=1, no network); their names. */
 async function startCounters(n: number, tag: string): Promise<string[]> {
-  const names: string[] = [];
-  for (let i = 1; i <= n; i++) {
-    const name = `bench-${tag}-${String(i).padStart(3, "0")}`;
-    await docker(HOST_A, ["run", "-d", "--name", name, "--network", "none", "--label", LABEL, IMAGE]);
-    names.push(name);
-  }
+  const names = Array.from({ length: n }, (_, i) => `bench-${tag}-${String(i + 1).padStart(3, "0")}`);
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) await docker(HOST_A, ["run", "-d", "--name", names[next++]!, "--network", "none", "--label", LABEL, IMAGE]);
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
   return names;
 }
 
@@ -306,8 +308,27 @@ type Run = {
   cpuOtherTopSPerContainer: Record<string, number>;
   bytesMoved: number;
   serverPeakRssMiB: number | null;
+  /** How long the POST that plans and records the batch took (Ferry). */
+  postMs?: number;
+  /** Measured in Chromium with --pages (Ferry). */
+  pages?: PageFigures;
   counters: CounterCheck;
   versions: Versions;
+};
+
+type PageFigures = {
+  /** Sign-in done → the containers page shows every container's row. */
+  containersLoadMs: number;
+  /** Navigation → the batch's live page shows every item's row. */
+  migrationLoadMs: number;
+  /** While the batch runs, sampled every second: how late a frame comes after it is asked for. */
+  frameDelayP95Ms: number;
+  frameDelayMaxMs: number;
+  /** Main-thread tasks over 50 ms on the live page while the batch ran: the longest, and their sum. */
+  longestTaskMs: number;
+  longTasksTotalMs: number;
+  /** The live page's counters caught up with the batch's end (ms after finishedAt). */
+  caughtUpMs: number;
 };
 
 type RunBase = Pick<Run, "date" | "invocation" | "repeat" | "kind" | "N" | "concurrency" | "versions">;
@@ -418,10 +439,15 @@ async function api<T>(a: Api, method: "GET" | "POST", p: string, body?: unknown,
   return JSON.parse(text) as T;
 }
 
-/** Starts a batch of these containers A→B and waits for it to end; the batch and when it was requested. */
-async function migrate(a: Api, hosts: { a: string; b: string }, names: string[], concurrency: number) {
+/**
+ * Starts a batch of these containers A→B and waits for it to end; the batch, when it was requested
+ * and how long the POST took. `watch` runs beside it from the POST's answer until the batch ends.
+ */
+async function migrate(a: Api, hosts: { a: string; b: string }, names: string[], concurrency: number, watch?: (id: string) => { ended: (m: MigrationView) => Promise<void> }) {
   const t0 = Date.now();
   const started = await api<MigrationView>(a, "POST", "/api/v1/migrations", { targetHostId: hosts.b, items: names.map((containerId) => ({ hostId: hosts.a, containerId })), options: { concurrency } }, [202]);
+  const postMs = Date.now() - t0;
+  const watching = watch?.(started.id);
   const deadline = Date.now() + names.length * 120_000 + 60_000;
   let m = started;
   while (m.status === "running") {
@@ -429,18 +455,92 @@ async function migrate(a: Api, hosts: { a: string; b: string }, names: string[],
     await sleep(500);
     m = await api<MigrationView>(a, "GET", `/api/v1/migrations/${m.id}`);
   }
-  return { m, t0 };
+  await watching?.ended(m);
+  return { m, t0, postMs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pages, in Chromium (--pages)
+
+type Browser = { close: () => Promise<void>; page: import("@playwright/test").Page };
+
+async function openBrowser(a: Api, password: string): Promise<Browser> {
+  const { chromium } = await import("@playwright/test");
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium" });
+  const page = await browser.newPage({ baseURL: a.url, viewport: { width: 1400, height: 900 } });
+  await page.goto("/login");
+  await page.getByLabel("User name").fill("admin");
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/containers$/);
+  return { page, close: () => browser.close() };
+}
+
+const rowsAtLeast = (page: Browser["page"], selector: string, n: number) =>
+  page.waitForFunction(([sel, count]) => document.querySelectorAll(sel as string).length >= (count as number), [selector, n] as const, { timeout: 300_000, polling: 100 });
+
+/** The containers page with every container listed; then, once the batch is posted, its live page. */
+async function containersPage(b: Browser, n: number): Promise<number> {
+  const t = Date.now();
+  await b.page.goto("/containers");
+  await rowsAtLeast(b.page, '[data-testid="container-row"]', n);
+  return Date.now() - t;
+}
+
+function watchLivePage(b: Browser, n: number, containersLoadMs: number, done: (p: PageFigures) => void) {
+  return (id: string) => {
+    const page = b.page;
+    let stop = false;
+    const delays: number[] = [];
+    const work = (async () => {
+      const t = Date.now();
+      await page.goto(`/migrations/${id}`);
+      await rowsAtLeast(page, 'tr[data-testid^="item-"]', n);
+      const migrationLoadMs = Date.now() - t;
+      await page.evaluate(() => {
+        const w = window as unknown as { __long: number[] };
+        w.__long = [];
+        new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__long.push(e.duration))).observe({ type: "longtask" });
+      });
+      while (!stop) {
+        delays.push(await page.evaluate(() => new Promise<number>((r) => { const s = performance.now(); requestAnimationFrame(() => r(performance.now() - s)); })));
+        await sleep(1000);
+      }
+      return migrationLoadMs;
+    })();
+    return {
+      ended: async (m: MigrationView) => {
+        stop = true;
+        const migrationLoadMs = await work;
+        const done_ = m.counts.done ?? 0;
+        await page.waitForFunction((count) => (document.querySelector('[data-testid="count-done"]')?.textContent ?? "").includes(String(count)), done_, { timeout: 120_000, polling: 100 });
+        const caughtUpMs = Date.now() - Date.parse(m.finishedAt ?? new Date().toISOString());
+        const long = await page.evaluate(() => (window as unknown as { __long: number[] }).__long);
+        done({
+          containersLoadMs,
+          migrationLoadMs,
+          frameDelayP95Ms: pct(delays, 95),
+          frameDelayMaxMs: delays.length ? Math.max(...delays) : NaN,
+          longestTaskMs: long.length ? Math.max(...long) : 0,
+          longTasksTotalMs: long.reduce((x, y) => x + y, 0),
+          caughtUpMs: Math.max(0, caughtUpMs),
+        });
+      },
+    };
+  };
 }
 
 const phaseMs = (p: PhaseView) => (p.endedAt ? Date.parse(p.endedAt) - Date.parse(p.startedAt) : NaN);
 
-async function ferryRun(base: RunBase, a: Api, hosts: { a: string; b: string }, serverPid: number): Promise<Run> {
+async function ferryRun(base: RunBase, a: Api, hosts: { a: string; b: string }, serverPid: number, browser: Browser | null): Promise<Run> {
   await removeBenchContainers();
   const names = await startCounters(N, `c${base.concurrency}r${base.repeat}`);
   await sleep(2500);
   const rssReset = resetPeakRss(serverPid);
   const acct = startAccounting(serverPid);
-  const { m, t0 } = await migrate(a, hosts, names, base.concurrency);
+  let pages: PageFigures | undefined;
+  const watch = browser ? watchLivePage(browser, N, await containersPage(browser, N), (p) => (pages = p)) : undefined;
+  const { m, t0, postMs } = await migrate(a, hosts, names, base.concurrency, watch);
   const cpu = acct.stop();
   const wallMs = Date.parse(m.finishedAt ?? new Date().toISOString()) - t0;
   const rss = peakRssMiB(serverPid);
@@ -457,7 +557,7 @@ async function ferryRun(base: RunBase, a: Api, hosts: { a: string; b: string }, 
   const extra = m.items.filter((i) => i.status !== "done").map((i) => `${i.name} ${i.status}: ${i.error ?? ""}`.trim());
   if (m.status !== "done") extra.unshift(`batch ${m.status}`);
   if (!rssReset) console.log("# note: the server's peak RSS could not be reset; it covers the server's whole life");
-  return figures(base, items, wallMs, cpu, m.items.reduce((s, i) => s + i.bytesMoved, 0), counters, rss, extra);
+  return { ...figures(base, items, wallMs, cpu, m.items.reduce((s, i) => s + i.bytesMoved, 0), counters, rss, extra), postMs, ...(pages ? { pages } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -475,7 +575,7 @@ async function freePort(from: number): Promise<number> {
   throw new Error(`no free port from ${from}`);
 }
 
-async function startServer(dir: string): Promise<{ child: ChildProcess; api: Api; logFile: string }> {
+async function startServer(dir: string): Promise<{ child: ChildProcess; api: Api; logFile: string; password: string }> {
   if (!fs.existsSync(".next/BUILD_ID")) {
     console.log("# building the dashboard (.next/BUILD_ID missing)");
     await execFileP("npm", ["run", "build"], { maxBuffer: 64 * 1024 * 1024, timeout: 600_000 });
@@ -487,7 +587,8 @@ async function startServer(dir: string): Promise<{ child: ChildProcess; api: Api
   const { createFirstUser } = await import("@/lib/auth/users");
   const { createApiToken } = await import("@/lib/auth/api-token");
   const { db } = await import("@/lib/db");
-  await createFirstUser("admin", `bench-${Math.random().toString(36).slice(2)}-${Date.now()}`);
+  const password = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+  await createFirstUser("admin", password);
   const { token } = await createApiToken("bench");
   await db.$disconnect();
 
@@ -524,7 +625,7 @@ async function startServer(dir: string): Promise<{ child: ChildProcess; api: Api
       await sleep(500);
     }
   }
-  return { child, api: a, logFile };
+  return { child, api: a, logFile, password };
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {
@@ -543,7 +644,10 @@ const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "–");
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–");
 const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "–");
 
-type Row = { kind: Run["kind"]; concurrency: number; runs: Run[] };
+const pagesText = (p: PageFigures) =>
+  `containers page ${f1(p.containersLoadMs / 1000)} s, live page ${f1(p.migrationLoadMs / 1000)} s, frame delay p95/max ${f0(p.frameDelayP95Ms)}/${f0(p.frameDelayMaxMs)} ms, longest task ${f0(p.longestTaskMs)} ms (${f1(p.longTasksTotalMs / 1000)} s in long tasks), caught up ${f1(p.caughtUpMs / 1000)} s after the end`;
+
+type Row = { kind: Run["kind"]; N: number; concurrency: number; runs: Run[] };
 
 /** Median of every figure over a set's runs (valid ones when there are any). */
 function summarize(row: Row) {
@@ -552,8 +656,11 @@ function summarize(row: Row) {
   const phaseNames = [...new Set(rs.flatMap((r) => Object.keys(r.phaseMedianMs)))].filter((p) => p !== "rollback");
   return {
     kind: row.kind,
+    N: row.N,
     concurrency: row.concurrency,
     runs: row.runs.length,
+    postMs: med((r) => r.postMs ?? NaN),
+    pages: rs.find((r) => r.pages)?.pages,
     invalid: row.runs.filter((r) => !r.valid).length,
     wallS: med((r) => r.wallS),
     containersPerMin: med((r) => r.containersPerMin),
@@ -582,10 +689,14 @@ function summarize(row: Row) {
 type Summary = ReturnType<typeof summarize>;
 
 function rowsOf(runs: Run[]): Summary[] {
-  const keys = [...new Set(runs.map((r) => `${r.kind}:${r.concurrency}`))];
+  const key = (r: Run) => `${r.kind}:${r.N}:${r.concurrency}`;
+  const keys = [...new Set(runs.map(key))];
   return keys
-    .map((k) => ({ kind: k.split(":")[0] as Run["kind"], concurrency: Number(k.split(":")[1]), runs: runs.filter((r) => `${r.kind}:${r.concurrency}` === k) }))
-    .sort((x, y) => (x.kind === y.kind ? x.concurrency - y.concurrency : x.kind === "baseline" ? -1 : 1))
+    .map((k) => {
+      const [kind, n, c] = k.split(":");
+      return { kind: kind as Run["kind"], N: Number(n), concurrency: Number(c), runs: runs.filter((r) => key(r) === k) };
+    })
+    .sort((x, y) => (x.kind === y.kind ? x.N - y.N || x.concurrency - y.concurrency : x.kind === "baseline" ? -1 : 1))
     .map(summarize);
 }
 
@@ -594,7 +705,9 @@ function table(head: string[], body: string[][]): string[] {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  ");
   return [line(head), w.map((x) => "-".repeat(x)).join("  "), ...body.map(line)];
 }
-const label = (s: Summary) => (s.kind === "baseline" ? "baseline (CLI, 1 at a time)" : `Ferry c=${s.concurrency}`);
+const label = (s: Summary) => (s.kind === "baseline" ? "baseline (CLI, 1 at a time)" : `Ferry c=${s.concurrency}`) + (s.N === N_OF_TABLE ? "" : `, ${s.N} containers`);
+/** The N most rows of the table being printed have; rows of another N say theirs. */
+let N_OF_TABLE = N;
 const PHASE_ORDER = ["preflight", "image-sync", "create", "checkpoint", "transfer", "restore", "verify", "cleanup"];
 const phaseText = (s: Summary) => PHASE_ORDER.filter((p) => p in s.phases).map((p) => `${p} ${f0(s.phases[p]!)}`).join(", ");
 
@@ -686,12 +799,21 @@ function niceMax(v: number): number {
   return 10 * e;
 }
 
+const ANALYSIS = "docs/bench/analysis.md";
+
 function writeDoc(all: Run[]): void {
   const inv = [...new Set(all.map((r) => r.invocation))];
-  const latest = inv[inv.length - 1]; // the newest invocation
+  const newestWith = (f: (r: Run) => boolean) => [...inv].reverse().find((i) => all.some((r) => r.invocation === i && f(r)));
+  // The comparison: the newest invocation with the baseline in it (else the newest).
+  const latest = newestWith((r) => r.kind === "baseline") ?? inv[inv.length - 1];
   if (!latest) throw new Error(`${RESULTS} has no runs`);
   const runs = all.filter((r) => r.invocation === latest);
+  N_OF_TABLE = runs[0]!.N;
   const rows = rowsOf(runs);
+  // At scale: the newest invocation measured with --pages.
+  const scaleInv = newestWith((r) => r.pages !== undefined);
+  const scale = scaleInv ? rowsOf(all.filter((r) => r.invocation === scaleInv && r.kind === "ferry")) : [];
+  const analysis = fs.existsSync(ANALYSIS) ? fs.readFileSync(ANALYSIS, "utf8").trim() : "";
   fs.mkdirSync(path.dirname(CHART), { recursive: true });
   fs.writeFileSync(CHART, chartSvg(rows));
   const v = runs[0]!.versions;
@@ -738,6 +860,31 @@ function writeDoc(all: Run[]): void {
           )
       : []),
     "",
+    ...(scale.length
+      ? [
+          `**At scale** (${scaleInv!.slice(0, 10)}, \`npm run bench -- --containers ${scale[0]!.N} --concurrency ${scale.map((r) => r.concurrency).join(",")} --pages\`): the POST that plans and records the batch, the server's peak RSS through the batch, and the pages measured in Chromium while it ran (the live page watched the whole batch).`,
+          "",
+          ...md(
+            ["run", "POST (pre-flight + record)", "wall", "containers/min", "downtime p50 / p95", "server peak RSS", "containers page", "live page", "frame delay p95 / max", "longest task", "live page caught up", "counters continued"],
+            scale.map((r) => [
+              label(r),
+              `${f2(r.postMs / 1000)} s`,
+              `${f1(r.wallS)} s`,
+              f1(r.containersPerMin),
+              `${f2(r.p50 / 1000)} / ${f2(r.p95 / 1000)} s`,
+              `${f0(r.rss)} MiB`,
+              r.pages ? `${f1(r.pages.containersLoadMs / 1000)} s` : "–",
+              r.pages ? `${f1(r.pages.migrationLoadMs / 1000)} s` : "–",
+              r.pages ? `${f0(r.pages.frameDelayP95Ms)} / ${f0(r.pages.frameDelayMaxMs)} ms` : "–",
+              r.pages ? `${f0(r.pages.longestTaskMs)} ms` : "–",
+              r.pages ? `${f1(r.pages.caughtUpMs / 1000)} s after the end` : "–",
+              `${r.continued}/${r.checked}`,
+            ]),
+          ),
+          "",
+        ]
+      : []),
+    ...(analysis ? [analysis, ""] : []),
     "**Where the CPU goes** (seconds per container; machine = all CPUs busy, from /proc/stat):",
     "",
     ...md(["run", "machine", ...GROUPS, "largest processes in no group"], rows.map((s) => [label(s), f2(s.cpu.machine), ...GROUPS.map((g) => f2(s.cpu[g])), s.otherTop || "–"])),
@@ -749,12 +896,13 @@ function writeDoc(all: Run[]): void {
     "## Method",
     "",
     "- **Ferry** is driven as a user drives it: the bench starts its own server (`tsx server.ts`, `NODE_ENV=production`, a temporary database prepared with an admin and an API token), registers both lab hosts with `POST /api/v1/hosts`, starts each batch with `POST /api/v1/migrations` (only `concurrency` set; keep-source off) and polls `GET /api/v1/migrations/{id}` every 500 ms until it ends. Wall time is from the POST to the batch's `finishedAt`, so it includes pre-flight. One unmeasured one-container batch first (and again after 9 minutes) keeps the CRIU capability probe in its cache, as on a dashboard in use; a cold probe adds its time to the first batch's pre-flight.",
-    "- **Baseline** is the original lab report's method, per container, one after another, docker CLI only: `checkpoint create --checkpoint-dir <tmp>` on A, `create` on B, copy the checkpoint into B's `containers/<id>/checkpoints/`, `start --checkpoint` on B. Its downtime is checkpoint start → `start` returned; Ferry's is checkpoint start → verified running (100 ms later), so Ferry's includes a check the baseline does not make.",
+    "- **Baseline** is the original lab report's method, per container, one after another, docker CLI only: `checkpoint create --checkpoint-dir <tmp>` on A, `create` on B, copy the checkpoint into B's `containers/<id>/checkpoints/`, `start --checkpoint` on B. Its downtime is checkpoint start → `start` returned; Ferry's is checkpoint start → the target's container inspected and running (that it stays up is checked 100 ms later, after the downtime).",
     "- **Runs alternate** baseline and Ferry (odd repeats baseline first, even ones last) on the same lab and the same N; every container is removed from both hosts before and after each run.",
-    "- **Outside phases**: per container, from leaving `pending` to its end, minus the sum of its phases: the engine's own bookkeeping between phases.",
+    "- **Outside phases**: per container, from leaving `pending` to its end, minus the sum of its phases: the engine's bookkeeping between phases, and the time a prepared container (its target created) waits for a free downtime lane, and a verified one for the cleanup worker.",
     "- **CPU**: the machine's busy time (total − idle − iowait) over the run from `/proc/stat`; per group, utime+stime+cutime+cstime of every process from `/proc/<pid>/stat`, sampled every 200 ms so a process that exits mid-run counts under its own name; the part of a parent's cutime from children never sampled goes to the group of such children (a shim's are runc, the bench's are docker CLI calls). `node (server)` is the Ferry server; `runc/criu` includes the lab's criu loader (`ld-linux-x86-64`); `bench` is this script (its /proc sampling and, for the baseline, the copy); `other` is whatever no group explains (the counters, kernel threads, the rest of the machine).",
     "- **Counters**: after each run every container on B must be running, never restarted, and its log (which starts at the restore) must begin above 1 and count up by one; a run with a lost or restarted container is marked INVALID.",
     "- **Server peak RSS**: VmHWM of the server's processes, reset (`clear_refs` 5) before each run.",
+    "- **Pages** (`--pages`): Debian's Chromium signed in as the admin. The containers page is timed from navigation until it shows a row for every container; the batch's live page from navigation (right after the POST answered) until it shows a row for every item. While the batch runs the bench asks the page for an animation frame every second and records how late it comes, and a `PerformanceObserver` records the main thread's long tasks (over 50 ms). \"Caught up\" is how long after the batch's `finishedAt` the page's done count showed the final figure. The browser is started by the bench, so its CPU counts under `bench` in those runs.",
     "",
     "## All runs",
     "",
@@ -794,6 +942,7 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ferry-bench-"));
   const invocation = new Date().toISOString();
   let server: ChildProcess | null = null;
+  let browser: Browser | null = null;
   const runs: Run[] = [];
   try {
     const v = await versions();
@@ -809,6 +958,7 @@ async function main() {
       return host.id;
     };
     const hosts = { a: await reg(HOST_A), b: await reg(HOST_B) };
+    browser = PAGES ? await openBrowser(s.api, s.password) : null;
 
     let warmedAt = 0;
     const warmUp = async () => {
@@ -832,17 +982,18 @@ async function main() {
           run = await baselineRun({ ...base, kind: "baseline", concurrency: 1 });
         } else {
           await warmUp();
-          run = await ferryRun({ ...base, kind: "ferry", concurrency: step }, s.api, hosts, serverPid);
+          run = await ferryRun({ ...base, kind: "ferry", concurrency: step }, s.api, hosts, serverPid, browser);
         }
         runs.push(run);
         console.log(
-          `# repeat ${r}: ${run.kind}${run.kind === "ferry" ? ` c=${run.concurrency}` : ""}: ${f1(run.wallS)} s, ${f1(run.containersPerMin)}/min, downtime p50 ${f0(run.downtimeMs.p50)} ms, CPU ${f2(run.cpuSPerContainer.machine)} s/ctr, counters ${run.counters.continued}/${run.counters.checked}${run.valid ? "" : `  INVALID: ${run.invalid.join("; ")}`}`,
+          `# repeat ${r}: ${run.kind}${run.kind === "ferry" ? ` c=${run.concurrency}` : ""}: ${f1(run.wallS)} s, ${f1(run.containersPerMin)}/min, downtime p50 ${f0(run.downtimeMs.p50)} ms, CPU ${f2(run.cpuSPerContainer.machine)} s/ctr, counters ${run.counters.continued}/${run.counters.checked}${run.postMs !== undefined ? `, POST ${run.postMs} ms, peak RSS ${f0(run.serverPeakRssMiB ?? NaN)} MiB` : ""}${run.pages ? `, pages: ${pagesText(run.pages)}` : ""}${run.valid ? "" : `  INVALID: ${run.invalid.join("; ")}`}`,
         );
         fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
         fs.writeFileSync(RESULTS, `${JSON.stringify([...loadResults(), run], null, 1)}\n`);
       }
     }
   } finally {
+    await browser?.close().catch(() => undefined);
     if (server) await stopServer(server);
     await removeBenchContainers().catch((err) => console.error("cleanup failed:", err));
     fs.rmSync(dir, { recursive: true, force: true });
