@@ -5,7 +5,7 @@ import type Docker from "dockerode";
 import { dockerCall, dockerFor, type HostConnection } from "@/lib/docker/client";
 import { DockerError } from "@/lib/docker/errors";
 import type { CgroupLayout } from "@/lib/migration/cgroup-memory";
-import { oneFileTar } from "@/lib/migration/tar";
+import { oneFileTar, tarHeader } from "@/lib/migration/tar";
 
 /**
  * Every Docker call a migration makes, through the Engine API only. Streams go end to end
@@ -308,8 +308,12 @@ export async function transferCheckpoint(
   onBytes: (n: number) => void = () => undefined,
 ): Promise<number> {
   // Both requests at once: each archive call starts a process in its daemon (tens of ms), and
-  // the target's need not wait for the source's first byte to start its own.
+  // the target's need not wait for the source's first byte to start its own. A request body is
+  // sent only once it has a byte, so the target's archive opens with the checkpoint directory's
+  // own entry (the source's archive carries it again; extracting a directory twice is harmless).
   const pipe = new PassThrough();
+  const opening = tarHeader(`${checkpointId}/`, 0, 0o700, "5");
+  pipe.write(opening);
   let tar: Readable | undefined;
   const getting = call(from.side, () => from.helper.getArchive({ path: `${mount}/${from.containerId}/checkpoints/${checkpointId}` })).then(
     (res) => {
@@ -331,7 +335,7 @@ export async function transferCheckpoint(
     tar?.destroy();
     throw put.reason;
   }
-  return put.value.bytes;
+  return put.value.bytes - opening.length;
 }
 
 /** Copies one path from a container to the same path in another (archive GET piped into PUT). */

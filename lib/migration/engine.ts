@@ -32,6 +32,8 @@ type BatchCtx = BatchRun & {
   ledger: CapacityLedger;
   hosts: Map<string, Host>;
   pools: Map<string, HelperPool>;
+  /** CRIU's phases, each at most ceil(concurrency / 2) at once in the batch (see `pipeline`). */
+  gates: Map<PhaseName, Semaphore>;
 };
 
 /** An admitted item on its way through the pipeline: what must be given back when it ends. */
@@ -39,6 +41,14 @@ type Ticket = { m: Move; need: number; key: string };
 
 /** Why an item of a cancelled batch did not move (prepared or not, nothing of it had stopped). */
 const CANCELLED = "cancelled before it started; still running on its source";
+
+/**
+ * The phases that are CRIU's work (dumping, restoring): each is gated so that two containers of a
+ * batch are not dumped (or restored) at the same moment while the other kind waits. With
+ * concurrency 2, one container is restored while the next one is dumped and carried: the two
+ * heavy steps run side by side on two cores instead of two of the same kind fighting for them.
+ */
+const GATED: readonly PhaseName[] = ["checkpoint", "restore"];
 
 /** Where the phase table splits: preparation, then the downtime lane, then cleanup. */
 const DOWNTIME_FROM = PHASES.findIndex((p) => p.phase === "checkpoint");
@@ -182,7 +192,9 @@ export class MigrationEngine {
       if (!pool) pools.set(side.host.id, (pool = new HelperPool(side, poolTag(migration.id), options.concurrency)));
       return pool;
     };
-    return { migration, options, target, sources: new Map(), images: new Map(), ledger, hosts, pools, helpers, hooks: this.hooks, progress: progressAnnouncer() };
+    const perPhase = Math.ceil(options.concurrency / 2);
+    const gates = new Map<PhaseName, Semaphore>(GATED.map((p) => [p, new Semaphore(perPhase)]));
+    return { migration, options, target, sources: new Map(), images: new Map(), ledger, hosts, pools, helpers, gates, hooks: this.hooks, progress: progressAnnouncer() };
   }
 
   private source(ctx: BatchCtx, hostId: string): Promise<ops.Side> {
@@ -308,7 +320,7 @@ export class MigrationEngine {
       const releaseTgt = await this.slotOf(host(t.m.tgt.host.id)).acquire();
       const releaseSrc = await this.slotOf(host(t.m.item.sourceHostId)).acquire();
       try {
-        verified = await this.step(t.m, DOWNTIME_FROM, CLEANUP_FROM);
+        verified = await this.step(t.m, DOWNTIME_FROM, CLEANUP_FROM, ctx.gates);
       } finally {
         releaseSrc();
         releaseTgt();
@@ -345,24 +357,22 @@ export class MigrationEngine {
    * Runs phases [from, to) of the table. True when they all succeeded; false when one failed and
    * the item was resolved by `fail` (the source untouched, or rolled back).
    */
-  private async step(m: Move, from: number, to: number): Promise<boolean> {
+  private async step(m: Move, from: number, to: number, gates?: Map<PhaseName, Semaphore>): Promise<boolean> {
     let current: PhaseName = PHASES[from]!.phase;
     // A phase's end is written with the next phase's start (one commit), or at the stage's end.
     let ended: PhaseEnd | undefined;
     try {
       for (const p of PHASES.slice(from, to)) {
         current = p.phase;
-        const next = await advance(m.item.id, m.status, { type: "advance" }, p.enter?.(m), { end: ended, start: p.phase });
-        ended = undefined;
-        m.status = next.status;
-        const phaseId = next.phaseId!;
-        await this.hooks.beforePhase?.({ item: m.item, phase: p.phase, source: m.src, target: m.tgt, targetContainerId: m.targetId, checkpointId: m.checkpointId });
+        // A gated phase starts (and is recorded as started) only once it has its turn.
+        const release = await gates?.get(p.phase)?.acquire();
         try {
-          ended = { phaseId, ok: true, ...p.describe(m, await p.run(m)) };
-        } catch (err) {
-          const e = MigrationError.wrap(p.phase, err);
-          await endPhase(phaseId, false, e.message);
-          throw e;
+          const next = await advance(m.item.id, m.status, { type: "advance" }, p.enter?.(m), { end: ended, start: p.phase });
+          ended = undefined;
+          m.status = next.status;
+          ended = await this.runPhase(m, p, next.phaseId!);
+        } finally {
+          release?.();
         }
         await this.hooks.afterPhase?.({ item: m.item, phase: p.phase });
       }
@@ -373,6 +383,18 @@ export class MigrationEngine {
       if (ended) await closePhase(m.item.id, ended).catch(() => undefined);
       await this.fail(m, MigrationError.wrap(current, err));
       return false;
+    }
+  }
+
+  /** One phase's step; its row's end (written with the next step's start), or the row ended failed and the error thrown. */
+  private async runPhase(m: Move, p: (typeof PHASES)[number], phaseId: string): Promise<PhaseEnd> {
+    await this.hooks.beforePhase?.({ item: m.item, phase: p.phase, source: m.src, target: m.tgt, targetContainerId: m.targetId, checkpointId: m.checkpointId });
+    try {
+      return { phaseId, ok: true, ...p.describe(m, await p.run(m)) };
+    } catch (err) {
+      const e = MigrationError.wrap(p.phase, err);
+      await endPhase(phaseId, false, e.message);
+      throw e;
     }
   }
 
