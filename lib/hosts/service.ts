@@ -19,6 +19,9 @@ export type PublicHost = {
   endpoint: string;
   hasTls: boolean;
   hasSshKey: boolean;
+  /** The SSH host key fingerprint pinned on first use, and when (public facts, not secrets). */
+  sshHostKey: string | null;
+  sshHostKeyPinnedAt: string | null;
   healthStatus: "ok" | "warning" | "error" | "unknown";
   healthError: string | null;
   healthErrorCode: string | null;
@@ -45,6 +48,8 @@ export function toPublicHost(h: Host): PublicHost {
     endpoint: h.endpoint,
     hasTls: Boolean(h.tlsCa && h.tlsCert && h.tlsKey),
     hasSshKey: Boolean(h.sshKey),
+    sshHostKey: h.sshHostKey,
+    sshHostKeyPinnedAt: h.sshHostKeyPinnedAt?.toISOString() ?? null,
     healthStatus: (["ok", "warning", "error"].includes(h.healthStatus) ? h.healthStatus : "unknown") as PublicHost["healthStatus"],
     healthError: h.healthError,
     healthErrorCode: h.healthErrorCode,
@@ -132,8 +137,12 @@ export async function createHost(input: HostInput): Promise<Host> {
   return refreshHealth(host.id);
 }
 
-/** Edits a host. Empty TLS/SSH fields keep what is stored unless clearSecrets is set. */
-export async function updateHost(id: string, input: HostInput, opts: { clearSecrets?: boolean } = {}): Promise<Host> {
+/**
+ * Edits a host. Empty TLS/SSH fields keep what is stored unless clearSecrets is set. The pinned
+ * SSH host key is forgotten on request (the host was reinstalled) or when the endpoint changes
+ * (another server); the next successful connection pins the key it presents.
+ */
+export async function updateHost(id: string, input: HostInput, opts: { clearSecrets?: boolean; forgetHostKey?: boolean } = {}): Promise<Host> {
   const existing = await getHost(id);
   const merged: HostInput = opts.clearSecrets
     ? input
@@ -156,6 +165,7 @@ export async function updateHost(id: string, input: HostInput, opts: { clearSecr
       tlsKey: v.tlsKey ?? null,
       sshKey: v.sshKey ?? null,
       ...limits(v),
+      ...(opts.forgetHostKey || v.endpoint !== existing.endpoint ? { sshHostKey: null, sshHostKeyPinnedAt: null } : {}),
     },
   });
   getIo()?.to(ROOMS.hosts).emit("hosts:changed");
@@ -194,6 +204,8 @@ export async function refreshHealth(id: string): Promise<Host> {
         containersTotal: result.containersTotal,
         osType: result.osType,
         kernelVersion: result.kernelVersion,
+        // Trust on first use: the first successful SSH connection pins the host key it was shown.
+        ...(result.sshHostKey && !host.sshHostKey ? { sshHostKey: result.sshHostKey, sshHostKeyPinnedAt: result.checkedAt } : {}),
       }
     : { healthStatus: "error", healthError: result.error, healthErrorCode: result.code, healthCheckedAt: result.checkedAt };
   const updated = await db.host.update({ where: { id }, data });
