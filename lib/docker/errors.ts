@@ -77,7 +77,7 @@ export function toDockerError(err: unknown, host?: string): DockerError {
     return new DockerError("TLS_CLIENT_CERT_EXPIRED", `the daemon refused the client certificate: it has expired (${code})`, host);
   if (CLIENT_CERT_REFUSED.test(code))
     return new DockerError("TLS_CLIENT_CERT_REJECTED", `the daemon refused the client certificate (${code}): it trusts only client certificates signed by its own CA`, host);
-  if (/^ERR_TLS|^ERR_SSL|CERT|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) || /SSL|TLS|certificate/i.test(e.message))
+  if (/^ERR_TLS|^ERR_SSL|CERT|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) || (!e.statusCode && /SSL|TLS|certificate/i.test(e.message)))
     return new DockerError("TLS", `TLS error: ${e.message}`, host);
   if (e.level === "client-authentication" || /All configured authentication methods failed/.test(e.message))
     return new DockerError("SSH_AUTH_FAILED", `the SSH server refused the login: ${e.message}`, host);

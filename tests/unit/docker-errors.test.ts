@@ -22,6 +22,8 @@ describe("toDockerError", () => {
     expect(toDockerError(httpErr(400, "client version 1.41 is too new. Maximum supported API version is 1.40")).code).toBe("API_TOO_OLD");
     expect(toDockerError(httpErr(404, "No such container: x")).code).toBe("NOT_FOUND");
     expect(toDockerError(httpErr(409, "Conflict. The container name is already in use")).code).toBe("CONFLICT");
+    // A daemon's answer that happens to name TLS (an image tag) is still the daemon's answer.
+    expect(toDockerError(httpErr(404, "no such image: ferry/counter:fleet-tls-1")).code).toBe("NOT_FOUND");
     const e = toDockerError(httpErr(500, "criu failed"), "a");
     expect(e).toBeInstanceOf(DockerError);
     expect(e.status).toBe(500);
