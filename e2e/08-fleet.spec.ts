@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Locator, type Page } from "@playwright/test";
 import { LAB_REMOTE, readLabFile } from "../tests/support/lab";
 import { ensureAdmin, login } from "./helpers";
 
@@ -20,6 +20,23 @@ function recordResponses(page: Page): string[] {
   return bodies;
 }
 
+/** Fills the "Register a host" form: a TLS host when given files for ca/cert/key, an SSH host when given a key file. */
+async function fillHostForm(page: Page, name: string, endpoint: string, files: { ca: string; cert: string; key: string } | { sshKey: string }): Promise<Locator> {
+  await page.goto("/hosts");
+  const form = page.getByRole("form", { name: "Register a host" });
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("Endpoint").fill(endpoint);
+  if ("sshKey" in files) {
+    await form.getByLabel("SSH private key").fill(readLabFile(files.sshKey));
+  } else {
+    await form.getByLabel("Use TLS (client certificate)").check();
+    await form.getByLabel("CA certificate").fill(readLabFile(files.ca));
+    await form.getByLabel("Client certificate", { exact: true }).fill(readLabFile(files.cert));
+    await form.getByLabel("Client key").fill(readLabFile(files.key));
+  }
+  return form;
+}
+
 test.beforeAll(async ({ browser, baseURL }) => ensureAdmin(browser, baseURL!));
 
 test.describe.serial("host B over mutual TLS and SSH, registered through the hosts page", () => {
@@ -27,14 +44,7 @@ test.describe.serial("host B over mutual TLS and SSH, registered through the hos
 
   test("registers B over TCP with mutual TLS; the certificate and key never come back", async ({ page }) => {
     const bodies = recordResponses(page);
-    await page.goto("/hosts");
-    const form = page.getByRole("form", { name: "Register a host" });
-    await form.getByLabel("Name").fill("b-tls");
-    await form.getByLabel("Endpoint").fill(LAB_REMOTE.tlsEndpoint);
-    await form.getByLabel("Use TLS (client certificate)").check();
-    await form.getByLabel("CA certificate").fill(readLabFile(LAB_REMOTE.tls.ca));
-    await form.getByLabel("Client certificate", { exact: true }).fill(readLabFile(LAB_REMOTE.tls.cert));
-    await form.getByLabel("Client key").fill(readLabFile(LAB_REMOTE.tls.key));
+    const form = await fillHostForm(page, "b-tls", LAB_REMOTE.tlsEndpoint, LAB_REMOTE.tls);
     await form.getByRole("button", { name: "Test connection" }).click();
     await expect(form.getByRole("status")).toContainText(/Reachable in \d+ ms/);
     await form.getByRole("button", { name: "Register host" }).click();
@@ -51,14 +61,7 @@ test.describe.serial("host B over mutual TLS and SSH, registered through the hos
   });
 
   test("a client certificate from another CA is named as such", async ({ page }) => {
-    await page.goto("/hosts");
-    const form = page.getByRole("form", { name: "Register a host" });
-    await form.getByLabel("Name").fill("b-tls-other");
-    await form.getByLabel("Endpoint").fill(LAB_REMOTE.tlsEndpoint);
-    await form.getByLabel("Use TLS (client certificate)").check();
-    await form.getByLabel("CA certificate").fill(readLabFile(LAB_REMOTE.tls.ca));
-    await form.getByLabel("Client certificate", { exact: true }).fill(readLabFile(LAB_REMOTE.otherClient.cert));
-    await form.getByLabel("Client key").fill(readLabFile(LAB_REMOTE.otherClient.key));
+    const form = await fillHostForm(page, "b-tls-other", LAB_REMOTE.tlsEndpoint, { ca: LAB_REMOTE.tls.ca, ...LAB_REMOTE.otherClient });
     await form.getByRole("button", { name: "Test connection" }).click();
     await expect(form.getByRole("alert")).toContainText('signed by "Ferry lab other CA", not by the CA given for this host');
   });
@@ -66,11 +69,7 @@ test.describe.serial("host B over mutual TLS and SSH, registered through the hos
   test("registers B over SSH: the host key is pinned and shown, the private key never comes back", async ({ page }) => {
     const bodies = recordResponses(page);
     const fingerprint = execFileSync("ssh-keygen", ["-lf", LAB_REMOTE.sshHostKeyPub], { encoding: "utf8" }).split(" ")[1]!;
-    await page.goto("/hosts");
-    const form = page.getByRole("form", { name: "Register a host" });
-    await form.getByLabel("Name").fill("b-ssh");
-    await form.getByLabel("Endpoint").fill(LAB_REMOTE.sshEndpoint);
-    await form.getByLabel("SSH private key").fill(readLabFile(LAB_REMOTE.sshKey));
+    const form = await fillHostForm(page, "b-ssh", LAB_REMOTE.sshEndpoint, { sshKey: LAB_REMOTE.sshKey });
     await form.getByRole("button", { name: "Test connection" }).click();
     await expect(form.getByRole("status")).toContainText(/Reachable in \d+ ms/);
     await expect(form.getByRole("status")).toContainText(`SSH host key ${fingerprint}`);
@@ -88,11 +87,7 @@ test.describe.serial("host B over mutual TLS and SSH, registered through the hos
   });
 
   test("an SSH user without docker is named as such", async ({ page }) => {
-    await page.goto("/hosts");
-    const form = page.getByRole("form", { name: "Register a host" });
-    await form.getByLabel("Name").fill("b-ssh-nodocker");
-    await form.getByLabel("Endpoint").fill(LAB_REMOTE.sshNoDockerEndpoint);
-    await form.getByLabel("SSH private key").fill(readLabFile(LAB_REMOTE.sshKey));
+    const form = await fillHostForm(page, "b-ssh-nodocker", LAB_REMOTE.sshNoDockerEndpoint, { sshKey: LAB_REMOTE.sshKey });
     await form.getByRole("button", { name: "Test connection" }).click();
     await expect(form.getByRole("alert")).toContainText("ferry-lab-nodocker@127.0.0.1 has no docker command");
   });
