@@ -410,10 +410,20 @@ stop_dockerd() { # pid what: TERM, wait (dockerd first stops its containers), th
 # `flock` lock, a pipe a test waits on). Closes every descriptor above 2 before exec.
 CLOSE_FDS='for fd in /proc/$$/fd/*; do n=${fd##*/}; if ((n > 2)); then eval "exec $n>&-"; fi; done 2>/dev/null'
 
-# A config file written after its daemon started (lab.sh adds a listener, say) needs a restart.
-started_before() { # pid file: whether the process started before the file was last changed
-  local since; since=$(date -d "$(ps -o lstart= -p "$1" 2>/dev/null)" +%s 2>/dev/null) || return 1
-  (($(stat -c %Y "$2") > since))
+# A daemon whose config file changed since it started (lab.sh added a listener, say) needs a
+# restart. When lab.sh starts a dockerd or sshd it records "<pid> <hash of its config>" in
+# RUN_DIR/config-<name> (not in the environment: sshd writes its title over it). A process
+# without a record of its own pid (started by an older lab.sh, or by another copy of it) counts as
+# changed when the file is newer than the process by more than a few seconds (this machine's clock
+# and ps's start times drift apart).
+config_hash() { sha256sum "$1" | cut -c1-16; }
+record_config() { echo "$1 $(config_hash "$2")" >"$RUN_DIR/config-$3"; } # pid file name
+config_changed() { # pid file name
+  local rec since
+  rec=$(cat "$RUN_DIR/config-$3" 2>/dev/null) || rec=''
+  if [[ ${rec%% *} == "$1" ]]; then [[ ${rec#* } != "$(config_hash "$2")" ]]; return; fi
+  since=$(date -d "$(ps -o lstart= -p "$1" 2>/dev/null)" +%s 2>/dev/null) || return 1
+  (($(stat -c %Y "$2") > since + 5))
 }
 
 start_daemon() { # name sock config
@@ -422,7 +432,7 @@ start_daemon() { # name sock config
     [[ $(docker -H "unix://$sock" info --format '{{.ExperimentalBuild}}') == true ]] \
       || die "a docker daemon already listens on $sock without experimental mode; stop it or enable \"experimental\": true"
     local pid; pid=$(daemon_pid "$config")
-    if [[ -n $pid ]] && daemon_env_ok "$pid" "$host" && ! started_before "$pid" "$config"; then
+    if [[ -n $pid ]] && daemon_env_ok "$pid" "$host" && ! config_changed "$pid" "$config" "dockerd-$name"; then
       log "host $name: daemon already running on unix://$sock (pid $pid)"
       return
     fi
@@ -445,6 +455,7 @@ start_daemon() { # name sock config
   PATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin FERRY_LAB_HOST=$host FERRY_LAB_VERSION=$LAB_VERSION \
     setsid bash -c "$CLOSE_FDS"'; exec /usr/sbin/dockerd --config-file "$1"' dockerd "$config" >>"$LAB_DIR/logs/dockerd-$name.log" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/dockerd-$name.pid"
+  record_config $! "$config" "dockerd-$name"
   local i
   for i in $(seq 1 60); do
     daemon_up "$sock" && { log "host $name: up (pid $(cat "$RUN_DIR/dockerd-$name.pid"))"; return; }
@@ -601,12 +612,13 @@ start_sshd() { # name port host-key
   /usr/sbin/sshd -t -f "$config" || die "sshd $name: its configuration $config is invalid"
   local pid; pid=$(cat "$pidfile" 2>/dev/null || true)
   if [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == sshd ]]; then
-    if ! started_before "$pid" "$config" && ssh_b "$port" true 2>/dev/null; then log "sshd $name: running on 127.0.0.1:$port (pid $pid)"; return; fi
+    if ! config_changed "$pid" "$config" "sshd-$name" && ssh_b "$port" true 2>/dev/null; then log "sshd $name: running on 127.0.0.1:$port (pid $pid)"; return; fi
     kill "$pid"; for _ in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     log "sshd $name: stopped (pid $pid) to apply $config"
   fi
   # -D: stays in the foreground of its own session; keeps no descriptor of this script.
   setsid bash -c "$CLOSE_FDS"'; exec /usr/sbin/sshd -D -f "$1" -E "$2"' sshd "$config" "$LAB_DIR/logs/sshd-$name.log" </dev/null >/dev/null 2>&1 &
+  record_config $! "$config" "sshd-$name"
   local i
   for i in $(seq 1 50); do
     ssh_b "$port" true 2>/dev/null && { log "sshd $name: up on 127.0.0.1:$port (pid $(cat "$pidfile"))"; return; }
@@ -1048,7 +1060,7 @@ cmd_down() {
     rm -f "$f"
   done
   stop_sshds
-  rm -f "$RUN_DIR/selftest.ok"
+  rm -f "$RUN_DIR/selftest.ok" "$RUN_DIR"/config-*
 }
 
 up_or_down() { if [[ -n $1 ]]; then echo "up, docker $1"; else echo down; fi; }
