@@ -18,24 +18,35 @@ async function hostIds(request: APIRequestContext, headers: Record<string, strin
 test.describe.serial("migration", () => {
   test.beforeEach(async ({ page }) => login(page));
 
-  test("select 3 containers, migrate them to B and watch them finish live; each counter continues", async ({ page, context, request, baseURL }) => {
-    await hostIds(request, await cookieHeader(context, baseURL!));
+  test("select 3 containers, migrate them to B and watch them finish live; each counter continues, in the table's order", async ({ page, context, request, baseURL }) => {
+    const session = await cookieHeader(context, baseURL!);
+    await hostIds(request, session);
     await page.goto("/containers");
     await page.getByLabel("Search containers").fill("e2e-counter");
     await expect(page.getByTestId("container-row")).toHaveCount(3);
+    // The order a user sees (host, then name); Docker lists them newest first, the other way round.
+    const shown = (await page.getByTestId("container-row").getByRole("checkbox").evaluateAll((boxes) => boxes.map((b) => b.getAttribute("aria-label")))).map(
+      (label) => /^Select (.+) on /.exec(label ?? "")?.[1],
+    );
+    expect(shown).toEqual(["e2e-counter-1", "e2e-counter-2", "e2e-counter-3"]);
     await page.getByLabel("Select all shown containers").check();
     await page.getByRole("button", { name: "Migrate selected" }).click();
 
     const dialog = page.getByRole("dialog", { name: "Migrate 3 containers" });
     await dialog.getByLabel("Target host").selectOption({ label: "lab-b" });
     await dialog.getByText("Keep the source containers").click();
-    await dialog.getByRole("button", { name: "Check plan" }).click();
+    // One at a time, so the order they move in is the order they start in.
+    await dialog.getByLabel("Concurrency").fill("1");
+    // Pre-flight runs by itself (on opening and after each change): no "Check plan" to press.
     await expect(dialog.getByTestId("plan-summary")).toContainText("3 of 3 can move to lab-b");
-    await expect(dialog.getByRole("table", { name: "Migration plan" }).getByText("ready")).toHaveCount(3);
+    const plan = dialog.getByRole("table", { name: "Migration plan" });
+    await expect(plan.getByText("ready")).toHaveCount(3);
+    await expect(plan.locator("tbody tr td:first-child")).toHaveText(shown as string[]);
     await dialog.screenshot({ path: "test-results/migrate-dialog.png" });
     await dialog.getByRole("button", { name: "Start migration (3)" }).click();
 
     await expect(page).toHaveURL(/\/migrations\/[a-z0-9]+$/);
+    const migrationId = new URL(page.url()).pathname.split("/").pop()!;
     // No reload from here on: the page follows the batch over the socket.
     await expect(page.getByTestId("batch-status")).toHaveText("done", { timeout: 90_000 });
     for (let i = 1; i <= 3; i++) {
@@ -58,10 +69,41 @@ test.describe.serial("migration", () => {
       const b = await counterValues("b", name);
       expect(b[0], `${name}: first on B follows last on A`).toBe(a.at(-1)! + 1);
     }
+    // The batch kept the table's order, and moved in it: seq 0, 1, 2 and each checkpoint after the one before.
+    const batch = (await (await request.get(`/api/v1/migrations/${migrationId}`, { headers: session })).json()) as {
+      items: { seq: number; name: string; phases: { name: string; startedAt: string }[] }[];
+    };
+    expect(batch.items.map((i) => [i.seq, i.name])).toEqual(shown.map((name, seq) => [seq, name]));
+    const checkpoints = batch.items.map((i) => Date.parse(i.phases.find((p) => p.name === "checkpoint")!.startedAt));
+    expect(checkpoints, "checkpoint start times in the table's order").toEqual([...checkpoints].sort((a, b) => a - b));
+
     await page.goto("/containers");
     await page.getByLabel("Search containers").fill("e2e-counter");
     await page.getByLabel("Filter by host").selectOption({ label: "lab-b" });
     await expect(page.getByTestId("container-row")).toHaveCount(3);
+
+    // The copies kept (stopped) on A: pre-flight says why none can move, and Start stays disabled.
+    await page.getByLabel("Filter by host").selectOption({ label: "local" });
+    await expect(page.getByTestId("container-row")).toHaveCount(3);
+    await page.getByLabel("Select all shown containers").check();
+    await page.getByRole("button", { name: "Migrate selected" }).click();
+    const again = page.getByRole("dialog", { name: "Migrate 3 containers" });
+    await again.getByLabel("Target host").selectOption({ label: "lab-b" });
+    await expect(again.getByTestId("plan-summary")).toContainText("0 of 3 can move to lab-b");
+    const planAgain = again.getByRole("table", { name: "Migration plan" });
+    await expect(planAgain.getByText(/only running containers can be live-migrated/)).toHaveCount(3);
+    await expect(planAgain.getByText(/the name "e2e-counter-1" is taken on lab-b/)).toBeVisible();
+    await expect(again.getByRole("button", { name: "Start migration (0)" })).toBeDisabled();
+    // Changing an option checks again by itself: the taken names become renames.
+    await again.getByLabel("Name taken on target").selectOption({ label: "Rename (add -migrated)" });
+    await expect(planAgain.getByText('will be named "e2e-counter-1-migrated" on lab-b')).toBeVisible();
+    await expect(planAgain.getByText(/is taken on lab-b/)).toHaveCount(0);
+    await expect(again.getByRole("button", { name: "Start migration (0)" })).toBeDisabled();
+    // And it can be re-run by hand.
+    await again.getByRole("button", { name: "Check again" }).click();
+    await expect(again.getByTestId("plan-summary")).toContainText("0 of 3 can move to lab-b");
+    await again.getByRole("button", { name: "Close" }).click();
+    await expect(again).toBeHidden();
   });
 
   test("the REST API: bearer token from Settings, 400 for bad input, 202 + status, 409 for a container in flight", async ({ page, request }) => {

@@ -573,6 +573,30 @@ const ROWS: Row[] = [
   { name: "cancel of an unknown migration", api: { url: `/api/v1/migrations/${PROBE_ID}/cancel` }, status: 404, message: /No migration with id/ },
   { name: "containers of an unknown host", api: { method: "GET", url: `/api/v1/hosts/${PROBE_ID}/containers` }, status: 404, message: new RegExp(`No host with id ${PROBE_ID}`) },
   { name: "containers of a malformed host id", api: { method: "GET", url: "/api/v1/hosts/bad.id/containers" }, status: 400, message: /not a host id/ },
+  // Hosts by id: PATCH (the edit form's rules) and DELETE; nothing may change on host B
+  { name: "edit: relative unix endpoint", api: { method: "PATCH", url: (c) => `/api/v1/hosts/${c.b}`, body: { endpoint: "unix://run/docker.sock" } }, status: 400, message: /endpoint: a unix endpoint needs an absolute path/, field: "endpoint" },
+  { name: "edit: shell characters in the endpoint", api: { method: "PATCH", url: (c) => `/api/v1/hosts/${c.b}`, body: { endpoint: "tcp://host;rm -rf /:2375" } }, status: 400, message: /endpoint: .*(not an endpoint|not a valid host)/, field: "endpoint" },
+  { name: "edit: empty name", api: { method: "PATCH", url: (c) => `/api/v1/hosts/${c.b}`, body: { name: "" } }, status: 400, message: /name: Name is required/, field: "name" },
+  { name: "edit: a name another host has", api: { method: "PATCH", url: (c) => `/api/v1/hosts/${c.b}`, body: { name: "local" } }, status: 400, message: /A host named "local" exists already/, field: "name" },
+  { name: "edit: host concurrency 0", api: { method: "PATCH", url: (c) => `/api/v1/hosts/${c.b}`, body: { maxConcurrency: 0 } }, status: 400, message: /maxConcurrency: Concurrent migrations must be between 1 and 32/, field: "maxConcurrency" },
+  { name: "edit: memory budget as words", api: { method: "PATCH", url: (c) => `/api/v1/hosts/${c.b}`, body: { memoryBudgetMiB: "lots" } }, status: 400, message: /memoryBudgetMiB: Memory budget/, field: "memoryBudgetMiB" },
+  { name: "edit: clearSecrets as a string", api: { method: "PATCH", url: (c) => `/api/v1/hosts/${c.b}`, body: { clearSecrets: "yes" } }, status: 400, message: /clearSecrets: clearSecrets must be true or false/, field: "clearSecrets" },
+  { name: "edit: TLS with only a CA", api: { method: "PATCH", url: (c) => `/api/v1/hosts/${c.b}`, body: { tlsCa: PEM } }, status: 400, message: /TLS needs all three/, field: "tlsCa" },
+  { name: "edit: an ssh endpoint without a key", api: { method: "PATCH", url: (c) => `/api/v1/hosts/${c.b}`, body: { endpoint: "ssh://deploy@127.0.0.1" } }, status: 400, message: /An ssh:\/\/ endpoint needs a private key/, field: "sshKey" },
+  { name: "edit: unknown field", api: { method: "PATCH", url: (c) => `/api/v1/hosts/${c.b}`, body: { admin: true } }, status: 400, message: /Unknown field\(s\): admin/ },
+  { name: "edit: body as text/plain", api: { method: "PATCH", url: (c) => `/api/v1/hosts/${c.b}`, raw: JSON.stringify({ maxConcurrency: 2 }), type: "text/plain" }, status: 415, message: /application\/json \(it was text\/plain\)/ },
+  { name: "edit: body that is a JSON array", api: { method: "PATCH", url: (c) => `/api/v1/hosts/${c.b}`, raw: "[]", type: "application/json" }, status: 400, message: /The body must be a JSON object, not an array/ },
+  { name: "edit: an unknown host", api: { method: "PATCH", url: `/api/v1/hosts/${PROBE_ID}`, body: { maxConcurrency: 2 } }, status: 404, message: new RegExp(`No host with id ${PROBE_ID}`) },
+  { name: "edit: a malformed host id", api: { method: "PATCH", url: "/api/v1/hosts/bad.id", body: { maxConcurrency: 2 } }, status: 400, message: /not a host id/ },
+  { name: "read: an unknown host", api: { method: "GET", url: `/api/v1/hosts/${PROBE_ID}` }, status: 404, message: new RegExp(`No host with id ${PROBE_ID}`) },
+  { name: "remove: an unknown host", api: { method: "DELETE", url: `/api/v1/hosts/${PROBE_ID}` }, status: 404, message: new RegExp(`No host with id ${PROBE_ID}`) },
+  { name: "remove: a malformed host id", api: { method: "DELETE", url: "/api/v1/hosts/bad.id" }, status: 400, message: /not a host id/ },
+  // Containers across hosts: filters
+  { name: "containers: unknown filter", api: { method: "GET", url: "/api/v1/containers?status=running" }, status: 400, message: /Unknown filter\(s\): status \(filters are host, state, name, image\)/ },
+  { name: "containers: unknown state", api: { method: "GET", url: "/api/v1/containers?state=up" }, status: 400, message: /state: state must be one of created, restarting, running/, field: "state" },
+  { name: "containers: a host no one has", api: { method: "GET", url: "/api/v1/containers?host=no-such-host" }, status: 400, message: /host: no host with id or name no-such-host/, field: "host" },
+  { name: "containers: a host filter with a path in it", api: { method: "GET", url: "/api/v1/containers?host=..%2Fetc" }, status: 400, message: /host: host must be a host's id or name/, field: "host" },
+  { name: "containers: a 300-character name filter", api: { method: "GET", url: `/api/v1/containers?name=${"n".repeat(300)}` }, status: 400, message: /name: name has at most 128 characters/, field: "name" },
   // The forms (server actions): the same rules, answered in the form's state
   { name: "form: relative unix endpoint", action: "saveHostAction", args: () => ({ form: { name: "bad-form-host", endpoint: "unix://run/docker.sock" } }), message: /a unix endpoint needs an absolute path/, field: "endpoint" },
   { name: "form: tcp without a port", action: "testHostAction", args: () => ({ form: { name: "bad-form-host", endpoint: "tcp://docker.example" } }), message: /a tcp endpoint needs a port/, field: "endpoint" },
@@ -621,7 +645,7 @@ test.describe("bad inputs", () => {
             // As bytes: Playwright would send a string that is not JSON as a JSON string.
             data = typeof row.api.raw === "string" ? Buffer.from(row.api.raw) : row.api.raw;
             headers["Content-Type"] = row.api.type ?? "application/json";
-          } else if (method !== "GET") {
+          } else if (method !== "GET" && method !== "DELETE") {
             data = JSON.stringify(typeof row.api.body === "function" ? row.api.body(ctx) : (row.api.body ?? {}));
             headers["Content-Type"] = "application/json";
           }

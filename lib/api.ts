@@ -5,7 +5,7 @@ import { bodyTypeRefusal, originRefusal } from "@/lib/auth/browser-policy";
 import { requireApiCaller, UnauthenticatedError } from "@/lib/auth/current";
 import { DockerError } from "@/lib/docker/errors";
 import { InputError } from "@/lib/errors";
-import { HostNotFoundError } from "@/lib/hosts/service";
+import { HostInUseError, HostNotFoundError } from "@/lib/hosts/service";
 import { MigrationConflictError, MigrationNotFoundError } from "@/lib/migration/service";
 import { fieldErrors } from "@/lib/validations/host";
 
@@ -61,6 +61,7 @@ export function apiRoute<Ctx>(handler: (req: Request, ctx: Ctx, caller: Caller) 
       if (err instanceof InputError) return apiError(400, "INVALID_INPUT", inputMessage(err.message, err.fieldErrors), { fields: err.fieldErrors });
       if (err instanceof HostNotFoundError || err instanceof MigrationNotFoundError) return apiError(404, err.code, err.message);
       if (err instanceof MigrationConflictError) return apiError(409, err.code, err.message, { containers: err.containers });
+      if (err instanceof HostInUseError) return apiError(409, err.code, err.message, { migrationId: err.migrationId });
       if (err instanceof DockerError) return apiError(502, err.code, err.message);
       console.error("[ferry] API error:", err);
       return apiError(500, "INTERNAL", "Unexpected error; see the server log");

@@ -7,8 +7,8 @@ import { useSocket } from "@/lib/realtime/client";
 import { StateBadge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { MigrateDialog } from "@/components/migrations/migrate-dialog";
+import { DEFAULT_SORT, inTableOrder, type Sort, type SortKey } from "@/lib/hosts/order";
 
-type SortKey = "name" | "host" | "image" | "state" | "uptime" | "memory" | "created";
 const COLUMNS: { key: SortKey; label: string; numeric?: boolean }[] = [
   { key: "name", label: "Name" },
   { key: "host", label: "Host" },
@@ -21,25 +21,6 @@ const COLUMNS: { key: SortKey; label: string; numeric?: boolean }[] = [
 
 const rowKey = (c: ContainerRow) => `${c.hostId}/${c.id}`;
 
-function compare(a: ContainerRow, b: ContainerRow, key: SortKey): number {
-  switch (key) {
-    case "name":
-      return a.name.localeCompare(b.name, undefined, { numeric: true });
-    case "host":
-      return a.hostName.localeCompare(b.hostName) || a.name.localeCompare(b.name, undefined, { numeric: true });
-    case "image":
-      return a.image.localeCompare(b.image);
-    case "state":
-      return a.state.localeCompare(b.state);
-    case "uptime":
-      return (a.uptimeSeconds ?? -1) - (b.uptimeSeconds ?? -1);
-    case "memory":
-      return (a.memoryBytes ?? -1) - (b.memoryBytes ?? -1);
-    case "created":
-      return a.createdAt.localeCompare(b.createdAt);
-  }
-}
-
 export function ContainersView({ hosts }: { hosts: HostContainers[] }) {
   const router = useRouter();
   const [refreshing, startRefresh] = useTransition();
@@ -47,7 +28,7 @@ export function ContainersView({ hosts }: { hosts: HostContainers[] }) {
   const [stateFilter, setStateFilter] = useState("all");
   const [text, setText] = useState("");
   const query = useDeferredValue(text.trim().toLowerCase());
-  const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: "host", dir: 1 });
+  const [sort, setSort] = useState<Sort>(DEFAULT_SORT);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [migrating, setMigrating] = useState(false);
 
@@ -73,12 +54,13 @@ export function ContainersView({ hosts }: { hosts: HostContainers[] }) {
         (stateFilter === "all" || c.state === stateFilter) &&
         (!query || c.name.toLowerCase().includes(query) || c.image.toLowerCase().includes(query) || c.id.startsWith(query)),
     );
-    return rows.sort((a, b) => compare(a, b, sort.key) * sort.dir);
+    return inTableOrder(rows, sort);
   }, [all, hostFilter, stateFilter, query, sort]);
 
   // Selection survives refreshes but never holds containers that are gone.
   const present = useMemo(() => new Set(all.map(rowKey)), [all]);
-  const selectedRows = all.filter((c) => selected.has(rowKey(c)));
+  // The batch in the table's order (rows hidden by a filter take their place in the same sort).
+  const selectedRows = useMemo(() => inTableOrder(all.filter((c) => selected.has(rowKey(c))), sort), [all, selected, sort]);
   const visibleKeys = visible.map(rowKey);
   const allVisibleSelected = visibleKeys.length > 0 && visibleKeys.every((k) => selected.has(k));
   const someVisibleSelected = visibleKeys.some((k) => selected.has(k));

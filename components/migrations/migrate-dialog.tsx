@@ -1,6 +1,6 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState, useTransition } from "react";
+import { useEffect, useMemo, useRef, useState, useTransition } from "react";
 import { previewMigrationAction, startMigrationAction, type MigrationActionState } from "@/lib/actions/migrations";
 import type { ContainerRow } from "@/lib/hosts/containers";
 import { formatBytes } from "@/lib/format";
@@ -9,7 +9,15 @@ import { FormMessage } from "@/components/ui/field";
 
 type HostOption = { id: string; name: string };
 
-/** "Migrate selected": target and options → the pre-flight plan → confirm. */
+/** Changes of target or options settle this long before pre-flight runs again (typing "12" is one check). */
+const RECHECK_DELAY_MS = 300;
+
+/**
+ * "Migrate selected": target and options → the pre-flight plan → confirm. Pre-flight runs as the
+ * dialog opens and again whenever the target or an option changes, so Start can be pressed at once;
+ * "Check again" re-runs it (a host may have changed meanwhile). Start stays disabled while the plan
+ * for the current choices is loading, and when nothing in it can move.
+ */
 export function MigrateDialog({ selected, hosts, onClose }: { selected: ContainerRow[]; hosts: HostOption[]; onClose: () => void }) {
   const router = useRouter();
   const ref = useRef<HTMLDialogElement>(null);
@@ -19,20 +27,49 @@ export function MigrateDialog({ selected, hosts, onClose }: { selected: Containe
   const [keepSource, setKeepSource] = useState(false);
   const [concurrency, setConcurrency] = useState(2);
   const [nameConflict, setNameConflict] = useState<"fail" | "suffix">("fail");
-  const [state, setState] = useState<MigrationActionState | null>(null);
-  const [pending, start] = useTransition();
+  const [round, setRound] = useState(0);
+  const [checked, setChecked] = useState<{ ticket: string; state: MigrationActionState } | null>(null);
+  const [startError, setStartError] = useState<{ ticket: string; message?: string } | null>(null);
+  const [starting, start] = useTransition();
+  const latest = useRef("");
+  const opened = useRef(false);
 
   useEffect(() => {
     ref.current?.showModal();
   }, []);
 
-  const request = () => ({
-    targetHostId,
-    items: selected.map((c) => ({ hostId: c.hostId, containerId: c.id })),
-    options: { keepSource, concurrency, nameConflict },
-  });
+  // Items in the order of the selection, which is the containers table's order: they move in it.
+  const request = useMemo(
+    () => ({ targetHostId, items: selected.map((c) => ({ hostId: c.hostId, containerId: c.id })), options: { keepSource, concurrency, nameConflict } }),
+    [targetHostId, selected, keepSource, concurrency, nameConflict],
+  );
+  // One check per distinct request (a refreshed selection with the same rows is the same request) and per "Check again".
+  const ticket = `${JSON.stringify(request)}#${round}`;
+
+  useEffect(() => {
+    if (!request.targetHostId) return;
+    latest.current = ticket;
+    const run = () =>
+      previewMigrationAction(request).then(
+        (state) => latest.current === ticket && setChecked({ ticket, state }),
+        () => latest.current === ticket && setChecked({ ticket, state: { ok: false, message: "Pre-flight could not be run; check again" } }),
+      );
+    if (!opened.current) {
+      opened.current = true;
+      void run();
+      return;
+    }
+    const timer = setTimeout(run, RECHECK_DELAY_MS);
+    return () => clearTimeout(timer);
+    // `ticket` names the request and the round: the effect runs again exactly when either changes.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ticket]);
+
+  const state = checked?.ticket === ticket ? checked.state : null;
+  const checking = Boolean(targetHostId) && !state;
   const plan = state?.plan;
   const runnable = plan?.items.filter((i) => i.errors.length === 0).length ?? 0;
+  const message = startError?.ticket === ticket ? startError.message : state && !state.ok ? state.message : undefined;
 
   return (
     <dialog
@@ -52,10 +89,7 @@ export function MigrateDialog({ selected, hosts, onClose }: { selected: Containe
               aria-label="Target host"
               className="w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-900"
               value={targetHostId}
-              onChange={(e) => {
-                setTarget(e.target.value);
-                setState(null);
-              }}
+              onChange={(e) => setTarget(e.target.value)}
             >
               {targets.map((h) => (
                 <option key={h.id} value={h.id}>
@@ -82,10 +116,7 @@ export function MigrateDialog({ selected, hosts, onClose }: { selected: Containe
               aria-label="Name taken on target"
               className="w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-900"
               value={nameConflict}
-              onChange={(e) => {
-                setNameConflict(e.target.value as "fail" | "suffix");
-                setState(null);
-              }}
+              onChange={(e) => setNameConflict(e.target.value as "fail" | "suffix")}
             >
               <option value="fail">Refuse that container</option>
               <option value="suffix">Rename (add -migrated)</option>
@@ -97,6 +128,11 @@ export function MigrateDialog({ selected, hosts, onClose }: { selected: Containe
           Keep the source containers (stopped) instead of removing them
         </label>
 
+        {checking && (
+          <p role="status" className="text-sm text-slate-600 dark:text-slate-400" data-testid="plan-checking">
+            Checking the plan (pre-flight: hosts, CRIU, memory, names)…
+          </p>
+        )}
         {plan && (
           <div className="space-y-2">
             <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="plan-summary">
@@ -138,32 +174,27 @@ export function MigrateDialog({ selected, hosts, onClose }: { selected: Containe
             </div>
           </div>
         )}
-        {state && !state.ok && <FormMessage message={state.message} />}
+        <FormMessage message={message} />
 
         <div className="flex justify-end gap-2">
           <Button variant="ghost" type="button" onClick={() => ref.current?.close()}>
             Close
           </Button>
-          <Button
-            variant="secondary"
-            type="button"
-            disabled={pending || !targetHostId}
-            onClick={() => start(async () => setState(await previewMigrationAction(request())))}
-          >
-            {pending && !plan ? "Checking…" : plan ? "Check again" : "Check plan"}
+          <Button variant="secondary" type="button" disabled={checking || starting || !targetHostId} onClick={() => setRound((r) => r + 1)}>
+            {checking ? "Checking…" : "Check again"}
           </Button>
           <Button
             type="button"
-            disabled={pending || !plan || runnable === 0}
+            disabled={checking || starting || !plan || runnable === 0}
             onClick={() =>
               start(async () => {
-                const r = await startMigrationAction(request());
+                const r = await startMigrationAction(request);
                 if (r.ok && r.id) router.push(`/migrations/${r.id}`);
-                else setState((s) => ({ ...s, ...r, plan: s?.plan }));
+                else setStartError({ ticket, message: r.message });
               })
             }
           >
-            {pending && plan ? "Starting…" : `Start migration (${runnable})`}
+            {starting ? "Starting…" : plan ? `Start migration (${runnable})` : "Start migration"}
           </Button>
         </div>
       </div>

@@ -7,6 +7,7 @@ import {
   createHost,
   deleteHost,
   HostInputError,
+  HostInUseError,
   probeHostCriu,
   HostNotFoundError,
   refreshHealth,
@@ -47,7 +48,7 @@ function formInput(raw: FormData): HostInput {
 function failure(err: unknown): HostFormState {
   if (err instanceof ZodError) return { ok: false, message: err.issues.map((i) => i.message).join("; ") };
   if (err instanceof HostInputError) return { ok: false, message: err.message, errors: err.fieldErrors };
-  if (err instanceof HostNotFoundError) return { ok: false, message: err.message };
+  if (err instanceof HostNotFoundError || err instanceof HostInUseError) return { ok: false, message: err.message };
   console.error("[ferry] host action failed:", err);
   return { ok: false, message: "Unexpected error; see the server log" };
 }
@@ -62,7 +63,7 @@ export async function saveHostAction(_prev: HostFormState, form: FormData): Prom
   try {
     const host =
       typeof id === "string" && id
-        ? await updateHost(hostIdSchema.parse(id), formInput(form), { clearSecrets: form.get("clearSecrets") === "on", forgetHostKey: form.get("forgetHostKey") === "on" })
+        ? await updateHost(hostIdSchema.parse(id), { ...formInput(form), clearSecrets: form.get("clearSecrets") === "on", forgetHostKey: form.get("forgetHostKey") === "on" })
         : await createHost(formInput(form));
     revalidatePath("/hosts");
     revalidatePath("/containers");

@@ -1,8 +1,8 @@
 import "server-only";
 import { requireUser } from "@/lib/auth/current";
 import { db } from "@/lib/db";
-import { historyCharts, listBatches, pageSchema, retentionDays } from "@/lib/migration/history";
-import { parseHistoryQuery } from "@/lib/validations/history";
+import { historyCharts, listBatches, retentionDays } from "@/lib/migration/history";
+import { pageSchema, parseHistoryQuery } from "@/lib/validations/history";
 
 /** The History page's data. A bad filter field is left out and reported in `errors`, never a crash. */
 export async function fetchHistory(params: Record<string, string | string[] | undefined>) {

@@ -1,9 +1,14 @@
 import "server-only";
 import { env } from "@/lib/env";
-import { listContainers, sampleMemory, type ContainerSummary } from "@/lib/docker/inspect";
+import { listContainers, type ContainerSummary } from "@/lib/docker/inspect";
+import { openSide } from "@/lib/migration/docker-ops";
+import { scanContainers } from "@/lib/migration/host-scan";
 import { toDockerError } from "@/lib/docker/errors";
 import { listHosts } from "@/lib/hosts/service";
 import type { Host } from "@/lib/generated/prisma/client";
+import { InputError } from "@/lib/errors";
+import { byTableOrder, DEFAULT_SORT } from "@/lib/hosts/order";
+import { containerMatches, type ContainerQuery } from "@/lib/validations/containers";
 
 export type ContainerRow = ContainerSummary & {
   hostId: string;
@@ -48,24 +53,41 @@ export async function listAllContainers(): Promise<HostContainers[]> {
   return Promise.all(hosts.map(listHostContainers));
 }
 
-/** Containers sampled per host per pass: Docker's stats call costs ~0.1-1 s each. */
-const MEMORY_SAMPLES_PER_PASS = 50;
+/** A host whose containers could not be listed: GET /api/v1/containers names it instead of failing. */
+export type HostListingError = Extract<HostContainers, { ok: false }>;
 
 /**
- * Samples the memory of up to `limit` running containers of a host into the cache, those never
- * or least recently sampled first, so a host with hundreds of containers is covered over a few
- * passes without keeping its daemon busy.
+ * GET /api/v1/containers: the containers of every host (or of the one `q.host` names) that pass the
+ * filters, in the containers page's order (host name, then container name), and one error entry per
+ * host that could not be listed.
  */
-export async function refreshMemory(host: Host, limit = MEMORY_SAMPLES_PER_PASS): Promise<number> {
+export async function queryContainers(q: ContainerQuery): Promise<{ containers: ContainerRow[]; errors: HostListingError[] }> {
+  let hosts = await listHosts();
+  if (q.host) {
+    hosts = hosts.filter((h) => h.id === q.host || h.name === q.host);
+    if (!hosts.length) throw new InputError(`No host with id or name ${q.host}`, { host: [`no host with id or name ${q.host}`] });
+  }
+  const listed = await Promise.all(hosts.map(listHostContainers));
+  return {
+    containers: listed
+      .flatMap((h) => (h.ok ? h.containers : []))
+      .filter((c) => containerMatches(c, q))
+      .sort(byTableOrder(DEFAULT_SORT)),
+    errors: listed.filter((h): h is HostListingError => !h.ok),
+  };
+}
+
+/**
+ * Reads the memory of every running container of a host into the cache: one run of Ferry's tool
+ * reads their cgroup files (lib/migration/host-scan.ts), so a host with hundreds of containers
+ * costs one short call, not hundreds of Docker stats calls.
+ */
+export async function refreshMemory(host: Host): Promise<number> {
   const listed = await listHostContainers(host);
   if (!listed.ok) return 0;
   const running = listed.containers.filter((c) => c.state === "running").map((c) => c.id);
-  const due = running
-    .map((id) => ({ id, at: memory.get(key(host.id, id))?.at ?? 0 }))
-    .sort((a, b) => a.at - b.at)
-    .slice(0, limit)
-    .map((x) => x.id);
-  const samples = await sampleMemory(host, due, env().FERRY_DOCKER_TIMEOUT_MS, 4);
+  const side = await openSide(host);
+  const samples = (await scanContainers(side, running.map((id) => ({ id })), { sockets: false, memory: true })).memory;
   const now = Date.now();
   for (const [id, bytes] of samples) memory.set(key(host.id, id), { bytes, at: now });
   // Forget containers this host no longer runs.

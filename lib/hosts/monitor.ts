@@ -15,7 +15,7 @@ export function startHostMonitor(log: (msg: string) => void = console.log): () =
   const pass = async () => {
     try {
       const hosts = await listHosts();
-      // Memory every FERRY_MEMORY_INTERVAL s (a bounded number of containers per host per pass).
+      // Memory every FERRY_MEMORY_INTERVAL s (one read of every running container per host).
       const memoryDue = Date.now() - lastMemory >= env().FERRY_MEMORY_INTERVAL * 1000;
       if (memoryDue) lastMemory = Date.now();
       await Promise.all(

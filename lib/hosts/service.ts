@@ -7,7 +7,9 @@ import { env } from "@/lib/env";
 import { probeHost, type ProbeResult } from "@/lib/docker/inspect";
 import { getIo } from "@/lib/realtime/emitter";
 import { ROOMS } from "@/lib/realtime/protocol";
-import { hostInputSchema, type HostInput } from "@/lib/validations/host";
+import type { z } from "zod";
+import { fieldErrors, hostInputSchema, hostPatchSchema, type HostInput, type HostPatch } from "@/lib/validations/host";
+import { BATCH_ENDED } from "@/lib/migration/state";
 import type { CriuProbe } from "@/lib/migration/criu-log";
 import { hostCriu } from "@/lib/migration/criu";
 import { openSide } from "@/lib/migration/docker-ops";
@@ -80,6 +82,17 @@ function parseCriuProbe(text: string | null): CriuProbe | null {
 
 export class HostInputError extends InputError {}
 
+/** A host that a batch which has not ended still needs (409 in the API). */
+export class HostInUseError extends Error {
+  readonly code = "HOST_IN_USE";
+  constructor(
+    name: string,
+    readonly migrationId: string,
+  ) {
+    super(`Host "${name}" is part of migration ${migrationId}, which has not ended; remove the host once that batch is over (or cancel it first)`);
+  }
+}
+
 export class HostNotFoundError extends Error {
   readonly code = "HOST_NOT_FOUND";
   constructor(id: string) {
@@ -89,11 +102,7 @@ export class HostNotFoundError extends Error {
 
 function parseInput(input: HostInput) {
   const parsed = hostInputSchema.safeParse(input);
-  if (!parsed.success) {
-    const errors: Record<string, string[]> = {};
-    for (const i of parsed.error.issues) (errors[i.path.join(".") || "_"] ??= []).push(i.message);
-    throw new HostInputError("Check the highlighted fields", errors);
-  }
+  if (!parsed.success) throw inputError(parsed.error);
   const v = parsed.data;
   const tlsGiven = [v.tlsCa, v.tlsCert, v.tlsKey].filter(Boolean).length;
   if (tlsGiven > 0 && tlsGiven < 3)
@@ -137,23 +146,36 @@ export async function createHost(input: HostInput): Promise<Host> {
   return refreshHealth(host.id);
 }
 
+/** Field errors of a zod parse as the form and the API report them. */
+function inputError(error: z.ZodError): HostInputError {
+  return new HostInputError("Check the highlighted fields", fieldErrors(error));
+}
+
+const storedMiB = (bytes: bigint | null) => (bytes === null ? undefined : Number(bytes / 1048576n));
+
 /**
- * Edits a host. Empty TLS/SSH fields keep what is stored unless clearSecrets is set. The pinned
- * SSH host key is forgotten on request (the host was reinstalled) or when the endpoint changes
- * (another server); the next successful connection pins the key it presents.
+ * Edits a host: the hosts page's edit form and PATCH /api/v1/hosts/{id}. Fields left out keep what
+ * is stored (hostPatchSchema says how secrets and limits are kept or reset); the result must still
+ * be a whole host (hostInputSchema and the TLS/SSH rules), and is checked at once. The pinned SSH
+ * host key is forgotten on request (forgetHostKey: the host was reinstalled) or when the endpoint
+ * changes (another server); the next successful connection pins the key it presents.
  */
-export async function updateHost(id: string, input: HostInput, opts: { clearSecrets?: boolean; forgetHostKey?: boolean } = {}): Promise<Host> {
+export async function updateHost(id: string, patch: HostPatch): Promise<Host> {
+  const parsed = hostPatchSchema.safeParse(patch);
+  if (!parsed.success) throw inputError(parsed.error);
+  const p = parsed.data;
   const existing = await getHost(id);
-  const merged: HostInput = opts.clearSecrets
-    ? input
-    : {
-        ...input,
-        tlsCa: input.tlsCa || existing.tlsCa || undefined,
-        tlsCert: input.tlsCert || existing.tlsCert || undefined,
-        tlsKey: input.tlsKey || existing.tlsKey || undefined,
-        sshKey: input.sshKey || existing.sshKey || undefined,
-      };
-  const v = parseInput(merged);
+  const secret = (given: string | undefined, stored: string | null) => given ?? (p.clearSecrets ? undefined : (stored ?? undefined));
+  const v = parseInput({
+    name: p.name ?? existing.name,
+    endpoint: p.endpoint ?? existing.endpoint,
+    tlsCa: secret(p.tlsCa, existing.tlsCa),
+    tlsCert: secret(p.tlsCert, existing.tlsCert),
+    tlsKey: secret(p.tlsKey, existing.tlsKey),
+    sshKey: secret(p.sshKey, existing.sshKey),
+    memoryBudgetMiB: p.memoryBudgetMiB === undefined ? storedMiB(existing.memoryBudgetBytes) : (p.memoryBudgetMiB ?? undefined),
+    maxConcurrency: p.maxConcurrency === undefined ? (existing.maxConcurrency ?? undefined) : (p.maxConcurrency ?? undefined),
+  });
   await assertNameFree(v.name, id);
   await db.host.update({
     where: { id },
@@ -165,15 +187,31 @@ export async function updateHost(id: string, input: HostInput, opts: { clearSecr
       tlsKey: v.tlsKey ?? null,
       sshKey: v.sshKey ?? null,
       ...limits(v),
-      ...(opts.forgetHostKey || v.endpoint !== existing.endpoint ? { sshHostKey: null, sshHostKeyPinnedAt: null } : {}),
+      ...(p.forgetHostKey || v.endpoint !== existing.endpoint ? { sshHostKey: null, sshHostKeyPinnedAt: null } : {}),
     },
   });
   getIo()?.to(ROOMS.hosts).emit("hosts:changed");
   return refreshHealth(id);
 }
 
+/** The batch that has not ended and moves containers from or to a host, if any. */
+async function unfinishedBatchOf(hostId: string): Promise<{ id: string; status: string } | null> {
+  return db.migration.findFirst({
+    where: { status: { notIn: [...BATCH_ENDED] }, OR: [{ targetHostId: hostId }, { items: { some: { sourceHostId: hostId } } }] },
+    select: { id: true, status: true },
+    orderBy: { createdAt: "desc" },
+  });
+}
+
+/**
+ * Removes a host from Ferry (its containers keep running). Refused while a batch that has not
+ * ended moves containers from or to it: the engine still needs the host's record to finish, roll
+ * back or recover those containers.
+ */
 export async function deleteHost(id: string): Promise<void> {
-  await getHost(id);
+  const host = await getHost(id);
+  const batch = await unfinishedBatchOf(id);
+  if (batch) throw new HostInUseError(host.name, batch.id);
   await db.host.delete({ where: { id } });
   getIo()?.to(ROOMS.hosts).emit("hosts:changed");
 }

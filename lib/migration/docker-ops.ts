@@ -1,9 +1,10 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { Transform, type Readable } from "node:stream";
+import { PassThrough, Transform, type Readable } from "node:stream";
 import type Docker from "dockerode";
 import { dockerCall, dockerFor, type HostConnection } from "@/lib/docker/client";
 import { DockerError } from "@/lib/docker/errors";
+import type { CgroupLayout } from "@/lib/migration/cgroup-memory";
 import { oneFileTar } from "@/lib/migration/tar";
 
 /**
@@ -34,6 +35,8 @@ export type Side = {
   kernel: string;
   /** The daemon's version ("20.10.24+dfsg1"). */
   dockerVersion: string;
+  /** How the daemon lays out container cgroups (where their memory is read). */
+  cgroup: CgroupLayout;
   limits: Limits;
 };
 
@@ -52,6 +55,8 @@ export async function openSide(host: HostSide, limits: Limits = DEFAULT_LIMITS):
     Architecture?: string;
     KernelVersion?: string;
     ServerVersion?: string;
+    CgroupDriver?: string;
+    CgroupVersion?: string;
   };
   if (!info.DockerRootDir) throw new DockerError("DOCKER", "the daemon did not report its DockerRootDir", host.name);
   return {
@@ -63,6 +68,7 @@ export async function openSide(host: HostSide, limits: Limits = DEFAULT_LIMITS):
     experimental: Boolean(info.ExperimentalBuild),
     kernel: info.KernelVersion ?? "",
     dockerVersion: info.ServerVersion ?? "",
+    cgroup: { driver: info.CgroupDriver ?? "cgroupfs", version: info.CgroupVersion ?? "1" },
     limits,
   };
 }
@@ -280,40 +286,52 @@ export async function checkpoint(side: Side, id: string, checkpointId: string, m
 }
 
 /**
- * A helper container (created, never started) that bind-mounts `hostDir` at /ferry-cps, so the
- * archive API can read or write a directory of the host. Created before the checkpoint so the
- * downtime does not pay for it.
+ * A bind mount of a host directory that leaves out the mounts below it (BindOptions.NonRecursive,
+ * API 1.40; not in dockerode's types). Under `<DockerRootDir>/containers` are the /dev/shm mounts of
+ * every running container: a recursive bind would mount each of them again on every archive call.
  */
-export async function createHelper(side: Side, image: string, hostDir: string, tag: string): Promise<Docker.Container> {
-  return call(side, () =>
-    side.docker.createContainer({
-      Image: image,
-      Entrypoint: ["/ferry-helper-is-never-started"],
-      Cmd: [],
-      Labels: { [HELPER_LABEL]: tag },
-      NetworkDisabled: true,
-      HostConfig: { Binds: [`${hostDir}:/ferry-cps`], NetworkMode: "none" },
-    }),
-  );
-}
+export const bindOnly = (source: string, target: string): Docker.MountSettings =>
+  ({ Type: "bind", Source: source, Target: target, BindOptions: { NonRecursive: true } }) as unknown as Docker.MountSettings;
 
 export const checkpointsDir = (side: Side, containerId: string) => `${side.rootDir}/containers/${containerId}/checkpoints`;
 
 /**
  * Streams the checkpoint from the source container's checkpoints/ directory into the target
- * container's: the source helper's archive GET piped into the target helper's archive PUT.
+ * container's: a source helper's archive GET piped into a target helper's archive PUT. Each helper
+ * mounts its host's `<DockerRootDir>/containers` at `mount` (lib/migration/helper-pool.ts).
  */
 export async function transferCheckpoint(
-  src: Side,
-  srcHelper: Docker.Container,
-  tgt: Side,
-  tgtHelper: Docker.Container,
+  from: { side: Side; helper: Docker.Container; containerId: string },
+  to: { side: Side; helper: Docker.Container; containerId: string },
+  mount: string,
   checkpointId: string,
   onBytes: (n: number) => void = () => undefined,
 ): Promise<number> {
-  const tar = (await call(src, () => srcHelper.getArchive({ path: `/ferry-cps/${checkpointId}` }))) as unknown as Readable;
-  const { bytes } = await streamWithin(tgt, tar, (counted) => call(tgt, () => tgtHelper.putArchive(counted, { path: "/ferry-cps" }), LONG_MS), onBytes);
-  return bytes;
+  // Both requests at once: each archive call starts a process in its daemon (tens of ms), and
+  // the target's need not wait for the source's first byte to start its own.
+  const pipe = new PassThrough();
+  let tar: Readable | undefined;
+  const getting = call(from.side, () => from.helper.getArchive({ path: `${mount}/${from.containerId}/checkpoints/${checkpointId}` })).then(
+    (res) => {
+      tar = res as unknown as Readable;
+      tar.on("error", (e) => pipe.destroy(e));
+      tar.pipe(pipe);
+    },
+    (err: unknown) => {
+      pipe.destroy(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    },
+  );
+  const [got, put] = await Promise.allSettled([
+    getting,
+    streamWithin(to.side, pipe, (counted) => call(to.side, () => to.helper.putArchive(counted, { path: `${mount}/${to.containerId}/checkpoints` }), LONG_MS), onBytes),
+  ]);
+  if (got.status === "rejected") throw got.reason; // the source's own words, not the broken pipe's
+  if (put.status === "rejected") {
+    tar?.destroy();
+    throw put.reason;
+  }
+  return put.value.bytes;
 }
 
 /** Copies one path from a container to the same path in another (archive GET piped into PUT). */
@@ -414,7 +432,16 @@ export async function startFromCheckpoint(side: Side, id: string, checkpointId: 
  */
 async function freshDigest(side: Side, id: string, checkpointId: string): Promise<void> {
   const c = await inspect(side, id);
-  const helper = await createHelper(side, c.Image, checkpointsDir(side, id), "fresh-digest");
+  const helper = await call(side, () =>
+    side.docker.createContainer({
+      Image: c.Image,
+      Entrypoint: ["/ferry-helper-is-never-started"],
+      Cmd: [],
+      Labels: { [HELPER_LABEL]: "fresh-digest" },
+      NetworkDisabled: true,
+      HostConfig: { NetworkMode: "none", Mounts: [bindOnly(checkpointsDir(side, id), "/ferry-cps")] },
+    }),
+  );
   try {
     const tar = oneFileTar(`${checkpointId}/ferry-restore-${randomUUID()}`, Buffer.from("written by Ferry so that containerd sees a new digest\n"));
     await call(side, () => helper.putArchive(tar, { path: "/ferry-cps" }));
@@ -423,15 +450,25 @@ async function freshDigest(side: Side, id: string, checkpointId: string): Promis
   }
 }
 
-/** The container runs, and still runs a moment later without having restarted. */
-export async function verifyRunning(side: Side, id: string, settleMs = 100): Promise<Docker.ContainerInspectInfo> {
+/** The container runs (one inspect: the end of a move's downtime). */
+export async function running(side: Side, id: string): Promise<Docker.ContainerInspectInfo> {
   const first = await inspect(side, id);
   if (!first.State.Running) throw new DockerError("DOCKER", `container is ${first.State.Status} after restore (exit code ${first.State.ExitCode})`, side.host.name);
+  return first;
+}
+
+/** Still running `settleMs` after `first` was seen running, and not restarted in between. */
+export async function staysRunning(side: Side, first: Docker.ContainerInspectInfo, settleMs = 100): Promise<Docker.ContainerInspectInfo> {
   await new Promise((r) => setTimeout(r, settleMs));
-  const second = await inspect(side, id);
+  const second = await inspect(side, first.Id);
   if (!second.State.Running || second.State.StartedAt !== first.State.StartedAt || second.RestartCount !== first.RestartCount)
     throw new DockerError("DOCKER", `container did not stay running after restore (now ${second.State.Status}, exit ${second.State.ExitCode})`, side.host.name);
   return second;
+}
+
+/** The container runs, and still runs a moment later without having restarted. */
+export async function verifyRunning(side: Side, id: string, settleMs = 100): Promise<Docker.ContainerInspectInfo> {
+  return staysRunning(side, await running(side, id), settleMs);
 }
 
 /** Waits until the host answers a ping (its daemon restarting, say), at most `windowMs`; returns how long it waited. */
@@ -466,12 +503,6 @@ export async function waitSettled(side: Side, id: string, stableMs = 1500, timeo
     if (next.State.Running !== last.State.Running || next.State.Paused !== last.State.Paused) since = Date.now();
     last = next;
   }
-}
-
-/** Process command lines of a running container (to compare before and after a move). */
-export async function processes(side: Side, id: string): Promise<string[]> {
-  const top = (await call(side, () => side.docker.getContainer(id).top({ ps_args: "-o args" }))) as { Titles: string[]; Processes: string[][] };
-  return top.Processes.map((p) => p.join(" ")).sort();
 }
 
 export async function listCheckpoints(side: Side, id: string): Promise<string[]> {

@@ -7,10 +7,11 @@ import { formatBytes } from "@/lib/format";
 import { CapacityLedger, HOST_CONCURRENCY_DEFAULT } from "@/lib/migration/capacity";
 import * as ops from "@/lib/migration/docker-ops";
 import { MigrationError } from "@/lib/migration/errors";
-import { PHASES, ROLLBACK, phaseFor, removeHalfMadeTarget, removeHelpers, type BatchRun, type EngineHooks, type Move } from "@/lib/migration/phases";
+import { HelperPool, poolTag } from "@/lib/migration/helper-pool";
+import { PHASES, ROLLBACK, phaseFor, removeHalfMadeTarget, type BatchRun, type EngineHooks, type Move } from "@/lib/migration/phases";
 import { hostBudget, targetUsage } from "@/lib/migration/preflight";
-import { endPhase, journal, setStatus, startPhase, updateBatch } from "@/lib/migration/record";
-import { Semaphore } from "@/lib/migration/semaphore";
+import { advance, closePhase, endPhase, journal, setStatus, startPhase, updateBatch, type PhaseEnd } from "@/lib/migration/record";
+import { Channel, Semaphore } from "@/lib/migration/semaphore";
 import { batchOutcome, isBatchEnded, itemStatus, SOURCE_AT_RISK, TERMINAL, type ItemStatus, type PhaseName } from "@/lib/migration/state";
 import { getIo } from "@/lib/realtime/emitter";
 import { ROOMS } from "@/lib/realtime/protocol";
@@ -30,7 +31,18 @@ type BatchCtx = BatchRun & {
   sources: Map<string, Promise<ops.Side>>;
   ledger: CapacityLedger;
   hosts: Map<string, Host>;
+  pools: Map<string, HelperPool>;
 };
+
+/** An admitted item on its way through the pipeline: what must be given back when it ends. */
+type Ticket = { m: Move; need: number; key: string };
+
+/** Why an item of a cancelled batch did not move (prepared or not, nothing of it had stopped). */
+const CANCELLED = "cancelled before it started; still running on its source";
+
+/** Where the phase table splits: preparation, then the downtime lane, then cleanup. */
+const DOWNTIME_FROM = PHASES.findIndex((p) => p.phase === "checkpoint");
+const CLEANUP_FROM = PHASES.findIndex((p) => p.phase === "cleanup");
 
 /** Live bytes of transfers, announced at most four times a second per item (not stored: the phase's row gets the total). */
 function progressAnnouncer(): BatchRun["progress"] {
@@ -140,18 +152,10 @@ export class MigrationEngine {
       if (ctx) {
         try {
           journal({ migrationId }, `${pending.length} container(s) to ${ctx.target.host.name}, ${options.concurrency} at a time; budget ${formatBytes(ctx.ledger.budgetBytes)}, ${formatBytes(ctx.ledger.committedBytes)} in use or reserved`);
-          let next = 0;
-          const worker = async () => {
-            while (next < pending.length) {
-              const item = pending[next++]!;
-              // An unexpected throw (a database write, a bug) must not stop the other workers or
-              // leave this item half-way: it is resolved from what the hosts show.
-              await this.admit(ctx, item).catch((err: unknown) => this.rescue(migration, options, item, err));
-            }
-          };
-          await Promise.all(Array.from({ length: Math.min(options.concurrency, pending.length) }, worker));
+          await this.pipeline(ctx, pending);
         } finally {
           this.releaseLedger(migration.targetHostId);
+          await Promise.all([...ctx.pools.values()].map((p) => p.close()));
         }
       }
     }
@@ -169,15 +173,28 @@ export class MigrationEngine {
     const targetHost = await db.host.findUniqueOrThrow({ where: { id: migration.targetHostId } });
     const target = await this.open(targetHost);
     const hosts = new Map((await db.host.findMany()).map((h) => [h.id, h]));
+    // Helpers a previous run of this batch left (the dashboard died mid-batch).
+    await ops.removeHelpers(target, poolTag(migration.id));
     const ledger = await this.ledgerOf(targetHost, target); // last: run() releases it once the workers end
-    return { migration, options, target, sources: new Map(), images: new Map(), ledger, hosts, hooks: this.hooks, progress: progressAnnouncer() };
+    const pools = new Map<string, HelperPool>();
+    const helpers = (side: ops.Side) => {
+      let pool = pools.get(side.host.id);
+      if (!pool) pools.set(side.host.id, (pool = new HelperPool(side, poolTag(migration.id), options.concurrency)));
+      return pool;
+    };
+    return { migration, options, target, sources: new Map(), images: new Map(), ledger, hosts, pools, helpers, hooks: this.hooks, progress: progressAnnouncer() };
   }
 
   private source(ctx: BatchCtx, hostId: string): Promise<ops.Side> {
     let s = ctx.sources.get(hostId);
     if (!s) {
       const host = ctx.hosts.get(hostId);
-      s = host ? this.open(host) : Promise.reject(new Error(`source host ${hostId} is no longer registered`));
+      s = host
+        ? this.open(host).then(async (side) => {
+            await ops.removeHelpers(side, poolTag(ctx.migration.id));
+            return side;
+          })
+        : Promise.reject(new Error(`source host ${hostId} is no longer registered`));
       ctx.sources.set(hostId, s);
     }
     return s;
@@ -188,75 +205,174 @@ export class MigrationEngine {
     journal(item, `skipped: ${reason}`);
   }
 
-  private async admit(ctx: BatchCtx, item: MigrationItem): Promise<void> {
-    if (this.cancelled.has(item.migrationId)) return this.skip(item, "cancelled before it started; still running on its source");
+  /**
+   * The batch as a pipeline of three stages. One worker prepares items in order (admission,
+   * image sync, target created) and keeps at most `concurrency` of them ready; `concurrency`
+   * lanes take ready items through checkpoint → transfer → restore → verify, the downtime, with
+   * nothing else of theirs in the way; one worker cleans up behind them. Preparation and cleanup
+   * are the work that can wait, so there is one of each: the CPU goes to containers that are down.
+   */
+  private async pipeline(ctx: BatchCtx, pending: MigrationItem[]): Promise<void> {
+    const { migration, options } = ctx;
+    const lanes = Math.min(options.concurrency, pending.length);
+    const ready = new Channel<Ticket>(lanes);
+    const behind = new Channel<Ticket>(Number.MAX_SAFE_INTEGER);
+    // An unexpected throw (a database write, a bug) must not stop the other stages or leave an
+    // item half-way: it is resolved from what the hosts show.
+    const guard = <T>(item: MigrationItem, p: Promise<T>) => p.catch((err: unknown) => this.rescue(migration, options, item, err).then(() => null));
+
+    const prepare = (async () => {
+      for (const item of pending) {
+        const t = await guard(item, this.prepare(ctx, item));
+        if (t) await ready.put(t);
+      }
+      ready.close();
+    })();
+    const lane = async () => {
+      for (let t = await ready.take(); t; t = await ready.take()) {
+        const ticket = t;
+        if (await guard(ticket.m.item, this.downtime(ctx, ticket))) await behind.put(ticket);
+      }
+    };
+    const cleanup = (async () => {
+      for (let t = await behind.take(); t; t = await behind.take()) {
+        const ticket = t;
+        await guard(ticket.m.item, this.finish(ticket));
+      }
+    })();
+    await Promise.all([prepare, ...Array.from({ length: lanes }, lane)]);
+    behind.close();
+    await cleanup;
+  }
+
+  /** Gives back what an admitted item held, once, when its move ends (in any stage). */
+  private end(ctx: BatchCtx, t: Ticket): void {
+    if (t.m.status !== "done") ctx.ledger.release(t.need);
+    this.locks.delete(t.key);
+  }
+
+  /**
+   * Admission and preparation: the checks that may skip an item, then the phases before the
+   * checkpoint. Returns the ticket of an item ready for its checkpoint, or null (it ended here).
+   */
+  private async prepare(ctx: BatchCtx, item: MigrationItem): Promise<Ticket | null> {
+    if (this.cancelled.has(item.migrationId)) return this.skip(item, CANCELLED).then(() => null);
     const key = `${item.sourceHostId}/${item.sourceContainerId}`;
-    if (this.locks.has(key)) return this.skip(item, "another migration of this container is in flight");
+    if (this.locks.has(key)) return this.skip(item, "another migration of this container is in flight").then(() => null);
     let src: ops.Side;
     try {
       src = await this.source(ctx, item.sourceHostId);
     } catch (err) {
-      return this.skip(item, `source ${item.sourceHostName} unreachable: ${toDockerError(err).message}`);
+      return this.skip(item, `source ${item.sourceHostName} unreachable: ${toDockerError(err).message}`).then(() => null);
     }
     const need = Number(item.memoryNeedBytes ?? 0);
     if (!ctx.ledger.tryAdmit(need)) {
-      return this.skip(
+      await this.skip(
         item,
         `does not fit ${ctx.target.host.name}'s memory budget (needs ${formatBytes(need)}, ${formatBytes(ctx.ledger.freeBytes)} of ${formatBytes(ctx.ledger.budgetBytes)} free); still running on its source`,
       );
+      return null;
     }
-    const srcHost = ctx.hosts.get(item.sourceHostId) ?? { id: item.sourceHostId, maxConcurrency: null };
-    const tgtHost = ctx.hosts.get(ctx.target.host.id) ?? { id: ctx.target.host.id, maxConcurrency: null };
     this.locks.add(key);
-    let status: ItemStatus | null = null;
-    const releaseTgt = await this.slotOf(tgtHost).acquire();
-    const releaseSrc = await this.slotOf(srcHost).acquire();
+    const t: Ticket = {
+      need,
+      key,
+      m: {
+        batch: ctx,
+        item,
+        src,
+        tgt: ctx.target,
+        status: itemStatus(item.status),
+        checkpointId: `ferry-${item.id}`,
+        warnings: item.warnings ? (JSON.parse(item.warnings) as string[]) : [],
+      },
+    };
+    let ready = false;
     try {
-      status = await this.migrateItem(ctx, src, item);
+      ready = await this.step(t.m, 0, DOWNTIME_FROM);
+      return ready ? t : null;
     } finally {
-      if (status !== "done") ctx.ledger.release(need);
-      releaseSrc();
-      releaseTgt();
-      this.locks.delete(key);
+      if (!ready) this.end(ctx, t);
     }
   }
 
-    /** One container: a loop over the phase table. Returns the item's final status. */
-  private async migrateItem(ctx: BatchRun, src: ops.Side, item: MigrationItem): Promise<ItemStatus> {
-    const m: Move = {
-      batch: ctx,
-      item,
-      src,
-      tgt: ctx.target,
-      status: itemStatus(item.status),
-      checkpointId: `ferry-${item.id}`,
-      warnings: item.warnings ? (JSON.parse(item.warnings) as string[]) : [],
-      helpers: {},
-    };
-    let current: PhaseName = "preflight";
+  /** The downtime: checkpoint → transfer → restore → verify, within both hosts' limits. True when verified. */
+  private async downtime(ctx: BatchCtx, t: Ticket): Promise<boolean> {
+    let verified = false;
     try {
-      for (const p of PHASES) {
+      if (this.cancelled.has(t.m.item.migrationId)) {
+        await this.unprepare(t.m);
+        return false;
+      }
+      const host = (id: string) => ctx.hosts.get(id) ?? { id, maxConcurrency: null };
+      const releaseTgt = await this.slotOf(host(t.m.tgt.host.id)).acquire();
+      const releaseSrc = await this.slotOf(host(t.m.item.sourceHostId)).acquire();
+      try {
+        verified = await this.step(t.m, DOWNTIME_FROM, CLEANUP_FROM);
+      } finally {
+        releaseSrc();
+        releaseTgt();
+      }
+      return verified;
+    } finally {
+      if (!verified) this.end(ctx, t);
+    }
+  }
+
+  /** Cleanup, and the item is done. */
+  private async finish(t: Ticket): Promise<void> {
+    const { m } = t;
+    try {
+      if (!(await this.step(m, CLEANUP_FROM, PHASES.length))) return;
+      m.status = await setStatus(m.item.id, m.status, { type: "advance" }, { finishedAt: new Date(), warnings: warningsOf(m) });
+      journal(m.item, `running on ${m.tgt.host.name}, ${m.downtimeMs} ms of downtime`);
+    } finally {
+      this.end(m.batch as BatchCtx, t);
+    }
+  }
+
+  /** A prepared item whose batch was cancelled before its checkpoint: its target goes, its source stays. */
+  private async unprepare(m: Move): Promise<void> {
+    const leftover = m.targetId ? await removeHalfMadeTarget(m.tgt, m.targetId) : null;
+    if (leftover) m.warnings.push(leftover);
+    m.status = await setStatus(m.item.id, m.status, { type: "requeue" }, { targetContainerId: null });
+    const reason = CANCELLED;
+    m.status = await setStatus(m.item.id, m.status, { type: "skip", reason }, { error: reason, errorCode: "SKIPPED", finishedAt: new Date(), warnings: warningsOf(m) });
+    journal(m.item, `skipped: ${reason}`);
+  }
+
+  /**
+   * Runs phases [from, to) of the table. True when they all succeeded; false when one failed and
+   * the item was resolved by `fail` (the source untouched, or rolled back).
+   */
+  private async step(m: Move, from: number, to: number): Promise<boolean> {
+    let current: PhaseName = PHASES[from]!.phase;
+    // A phase's end is written with the next phase's start (one commit), or at the stage's end.
+    let ended: PhaseEnd | undefined;
+    try {
+      for (const p of PHASES.slice(from, to)) {
         current = p.phase;
-        m.status = await setStatus(item.id, m.status, { type: "advance" }, p.enter?.(m));
-        const phaseId = await startPhase(item.id, p.phase);
-        await this.hooks.beforePhase?.({ item, phase: p.phase, source: m.src, target: m.tgt, targetContainerId: m.targetId, checkpointId: m.checkpointId });
+        const next = await advance(m.item.id, m.status, { type: "advance" }, p.enter?.(m), { end: ended, start: p.phase });
+        ended = undefined;
+        m.status = next.status;
+        const phaseId = next.phaseId!;
+        await this.hooks.beforePhase?.({ item: m.item, phase: p.phase, source: m.src, target: m.tgt, targetContainerId: m.targetId, checkpointId: m.checkpointId });
         try {
-          const d = p.describe(m, await p.run(m));
-          await endPhase(phaseId, true, d.detail, d.bytes);
+          ended = { phaseId, ok: true, ...p.describe(m, await p.run(m)) };
         } catch (err) {
           const e = MigrationError.wrap(p.phase, err);
           await endPhase(phaseId, false, e.message);
           throw e;
         }
-        await this.hooks.afterPhase?.({ item, phase: p.phase });
+        await this.hooks.afterPhase?.({ item: m.item, phase: p.phase });
       }
-      m.status = await setStatus(item.id, m.status, { type: "advance" }, { finishedAt: new Date(), warnings: warningsOf(m) });
-      journal(item, `running on ${m.tgt.host.name}, ${m.downtimeMs} ms of downtime`);
-      return m.status;
+      if (ended) await closePhase(m.item.id, ended);
+      return true;
     } catch (err) {
-      const e = MigrationError.wrap(current, err);
-      await removeHelpers(m);
-      return this.fail(m, e);
+      // A phase that ended but whose row was not written yet (its successor's start failed).
+      if (ended) await closePhase(m.item.id, ended).catch(() => undefined);
+      await this.fail(m, MigrationError.wrap(current, err));
+      return false;
     }
   }
 

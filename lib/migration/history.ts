@@ -1,5 +1,5 @@
 import "server-only";
-import { z } from "zod";
+import type { z } from "zod";
 import { db } from "@/lib/db";
 import { InputError } from "@/lib/errors";
 import type { historyQuerySchema } from "@/lib/validations/history";
@@ -11,15 +11,6 @@ import { BATCH_ENDED, batchStatus, type BatchStatus } from "@/lib/migration/stat
 
 /** The filter, as lib/validations/history.ts parses it from a query string (real calendar dates only). */
 export type HistoryFilter = z.infer<typeof historyQuerySchema>;
-
-const LIMIT = "limit must be a whole number from 1 to 200";
-export const pageSchema = z.object({
-  limit: z.preprocess(
-    (v) => (v === undefined || v === "" ? undefined : typeof v === "string" && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
-    z.number({ message: LIMIT }).int(LIMIT).min(1, LIMIT).max(200, LIMIT).default(25),
-  ),
-  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "cursor must be a migration id (the nextCursor of the previous page)").optional(),
-});
 
 /** For the API: a cursor must name a batch (an unknown one would silently give an empty page). */
 export async function assertCursor(cursor: string | undefined): Promise<void> {

@@ -8,6 +8,7 @@ import * as ops from "@/lib/migration/docker-ops";
 import { MigrationError } from "@/lib/migration/errors";
 import { withLeftovers, type Leftover } from "@/lib/migration/leftovers";
 import { journal, setStatus, updateItem, type ItemData } from "@/lib/migration/record";
+import { MOUNT as HELPER_MOUNT, type HelperPool } from "@/lib/migration/helper-pool";
 import { closeExternalConnections } from "@/lib/migration/sockets";
 import type { ItemStatus, PhaseName } from "@/lib/migration/state";
 import type { MigrationOptions } from "@/lib/validations/migration";
@@ -45,6 +46,8 @@ export type BatchRun = {
   hooks: EngineHooks;
   /** Live bytes of a transfer (not stored). */
   progress: (item: MigrationItem, bytes: number, ms: number) => void;
+  /** The batch's checkpoint helpers on a host (lib/migration/helper-pool.ts). */
+  helpers: (side: ops.Side) => HelperPool;
 };
 
 /** One item's move while it runs: each phase reads what the phases before it found. */
@@ -59,9 +62,6 @@ export type Move = {
   fresh?: Docker.ContainerInspectInfo;
   image?: ImageSync & { own: boolean };
   targetId?: string;
-  helpers: { src?: Docker.Container; tgt?: Docker.Container };
-  /** The source's processes before the move, compared with the target's after it. */
-  before?: string[] | null;
   checkpointAt?: Date;
   transferred?: { cpBytes: number; files: number; volumes: number; bytes: number };
   downtimeMs?: number;
@@ -89,8 +89,8 @@ export type Phase<R = unknown> = {
   /** Fields written together with the status change that enters the phase. */
   enter?: (m: Move) => ItemData;
   run: (m: Move) => Promise<R>;
-  /** The phase row's detail and bytes. */
-  describe: (m: Move, r: R) => { detail?: string; bytes?: number };
+  /** The phase row's detail and bytes, and item fields the phase found (written with the row's end). */
+  describe: (m: Move, r: R) => { detail?: string; bytes?: number; data?: ItemData };
   /** After a restart (or an engine error) during this phase: resolve the item from what the hosts show. */
   interrupted: (x: Interrupted) => Promise<void>;
 };
@@ -100,16 +100,6 @@ const msg = (err: unknown) => (err instanceof Error ? err.message : String(err))
 /** "1.0 GiB in 8.2 s (125 MiB/s)" */
 function formatRate(bytes: number, ms: number): string {
   return `${formatBytes(bytes)} in ${(ms / 1000).toFixed(1)} s (${formatBytes(ms > 0 ? (bytes * 1000) / ms : 0)}/s)`;
-}
-
-/** Removes the item's helper containers; a failure is recorded on the item (the host sweep removes them later). */
-export async function removeHelpers(m: Move): Promise<void> {
-  const out = await Promise.allSettled([
-    m.helpers.src && ops.removeContainer(m.src, m.helpers.src.id),
-    m.helpers.tgt && ops.removeContainer(m.tgt, m.helpers.tgt.id),
-  ]);
-  for (const r of out) if (r.status === "rejected") m.warnings.push(`a helper container could not be removed (${msg(r.reason)}); the host sweep removes it`);
-  m.helpers.src = m.helpers.tgt = undefined;
 }
 
 /** Removes a half-made target; on failure says so (the host sweep removes it once the host answers). */
@@ -283,13 +273,6 @@ const create: Phase<{ id: string; closed: string[] }> = {
     // Marked, so a restart can find a target created just before the process died.
     opts.Labels = { ...opts.Labels, [ops.ITEM_LABEL]: m.item.id };
     m.targetId = await ops.createContainer(m.tgt, opts);
-    const tag = `${m.item.migrationId}/${m.item.id}`;
-    [m.helpers.src, m.helpers.tgt] = await Promise.all([
-      ops.createHelper(m.src, fresh.Image, ops.checkpointsDir(m.src, m.item.sourceContainerId), tag),
-      ops.createHelper(m.tgt, m.image!.ref, ops.checkpointsDir(m.tgt, m.targetId), tag),
-    ]);
-    await updateItem(m.item.id, { targetContainerId: m.targetId });
-    m.before = await ops.processes(m.src, m.item.sourceContainerId).catch(() => null);
 
     // Connections to peers outside the container cannot follow it to another host: close them
     // now, while the source still serves (its peers see them closed and reconnect), so that the
@@ -309,6 +292,7 @@ const create: Phase<{ id: string; closed: string[] }> = {
     return { id: m.targetId, closed };
   },
   describe: (m, r) => ({
+    data: { targetContainerId: r.id },
     detail: `created ${m.item.targetName ?? m.item.name} (${r.id.slice(0, 12)})${r.closed.length ? `; closed ${r.closed.length} connection(s) to peers outside the container (${r.closed.slice(0, 3).join(", ")})` : ""}`,
   }),
   interrupted: startOver,
@@ -333,15 +317,25 @@ const transfer: Phase<NonNullable<Move["transferred"]> & { ms: number }> = {
     const add = (n: number) => m.batch.progress(m.item, (bytes += n), Date.now() - started);
     // The checkpoint and the container's files travel side by side, streamed host to host.
     const [cpBytes, fs] = await Promise.all([
-      ops.transferCheckpoint(m.src, m.helpers.src!, m.tgt, m.helpers.tgt!, m.checkpointId, add),
+      m.batch.helpers(m.src).with((srcHelper) =>
+        m.batch.helpers(m.tgt).with((tgtHelper) =>
+          ops.transferCheckpoint(
+            { side: m.src, helper: srcHelper, containerId: m.item.sourceContainerId },
+            { side: m.tgt, helper: tgtHelper, containerId: m.targetId! },
+            HELPER_MOUNT,
+            m.checkpointId,
+            add,
+          ),
+        ),
+      ),
       ops.copyFilesystem(m.src, m.fresh!, m.tgt, m.targetId!, add),
     ]);
     if (fs.deleted.length) m.warnings.push(`${fs.deleted.length} file(s) deleted in the container are still present on the target: ${fs.deleted.slice(0, 5).join(", ")}`);
     m.transferred = { cpBytes, files: fs.files, volumes: fs.volumes, bytes: fs.bytes };
-    await updateItem(m.item.id, { bytesMoved: BigInt((m.image!.own ? m.image!.bytes : 0) + cpBytes + fs.bytes) });
     return { ...m.transferred, ms: Date.now() - started };
   },
-  describe: (_m, r) => ({
+  describe: (m, r) => ({
+    data: { bytesMoved: BigInt((m.image!.own ? m.image!.bytes : 0) + r.cpBytes + r.bytes) },
     detail: `checkpoint ${formatBytes(r.cpBytes)}, ${r.files} changed path(s), ${r.volumes} volume(s), ${formatBytes(r.bytes)} of files; ${formatRate(r.cpBytes + r.bytes, r.ms)}`,
     bytes: r.cpBytes + r.bytes,
   }),
@@ -363,10 +357,10 @@ const verify: Phase<void> = {
   status: "verifying",
   phase: "verify",
   async run(m) {
-    await ops.verifyRunning(m.tgt, m.targetId!);
+    // Downtime ends when the restored process runs; that it stays up is checked after.
+    const first = await ops.running(m.tgt, m.targetId!);
     m.downtimeMs = Date.now() - m.checkpointAt!.getTime();
-    const after = await ops.processes(m.tgt, m.targetId!).catch(() => null);
-    if (m.before && after && m.before.join("\n") !== after.join("\n")) m.warnings.push(`process list changed across the move (before: ${m.before.length}, after: ${after.length})`);
+    await ops.staysRunning(m.tgt, first);
   },
   describe: () => ({ detail: "running, not restarted" }),
   interrupted: finishOrRollBack,
@@ -377,7 +371,6 @@ const cleanup: Phase<string[]> = {
   phase: "cleanup",
   enter: (m) => ({ downtimeMs: m.downtimeMs }),
   async run(m) {
-    await removeHelpers(m);
     const { problems, leftovers } = await cleanUp(m.src, m.tgt, m.item, m.targetId!, m.checkpointId, m.batch.options.keepSource);
     m.warnings.push(...problems);
     if (leftovers.length) await updateItem(m.item.id, { leftovers: withLeftovers(m.item.leftovers, leftovers) });

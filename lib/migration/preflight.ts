@@ -1,18 +1,18 @@
 import "server-only";
 import type Docker from "dockerode";
 import { db } from "@/lib/db";
-import { sampleMemory } from "@/lib/docker/inspect";
 import { toDockerError } from "@/lib/docker/errors";
 import type { Host } from "@/lib/generated/prisma/client";
 import { defaultBudget, memoryNeed, SHIM_OVERHEAD_BYTES, CapacityLedger } from "@/lib/migration/capacity";
 import { call, inspectOrNull, openSide, type Side } from "@/lib/migration/docker-ops";
 import { holdsInetSockets, describeInventory, type SocketInventory } from "@/lib/migration/connections";
 import { hostCriu, summarize, type CriuCapability, type CriuProbe } from "@/lib/migration/criu";
-import { scanSockets } from "@/lib/migration/sockets";
+import { scanContainers } from "@/lib/migration/host-scan";
 import { TERMINAL } from "@/lib/migration/state";
 import type { MigrationOptions, MigrationRequestParsed } from "@/lib/validations/migration";
-import { env } from "@/lib/env";
 import { cachedMemory } from "@/lib/hosts/containers";
+import { sampleMemory } from "@/lib/docker/inspect";
+import { env } from "@/lib/env";
 
 /** Pre-flight for a whole batch, before anything stops: what will happen to each container. */
 
@@ -61,22 +61,38 @@ async function sideOrError(host: Host): Promise<Side | string> {
 /** Memory Ferry counts as used on a target: running containers plus a shim each. */
 export async function targetUsage(side: Side): Promise<number> {
   const running = await call(side, () => side.docker.listContainers({ all: false }));
-  const mem = await memoryOf(side.host, running.map((c) => c.Id));
+  const mem = await memoryOf(side, running.map((c) => ({ id: c.Id })));
   return running.reduce((sum, c) => sum + (mem.get(c.Id) ?? 0) + SHIM_OVERHEAD_BYTES, 0);
 }
 
-/** Memory of containers: the table's samples when under two minutes old, fresh samples otherwise. */
-async function memoryOf(host: Side["host"], ids: string[]): Promise<Map<string, number>> {
+/** Memory of containers: the table's samples when under two minutes old, read from their cgroups otherwise. */
+async function memoryOf(side: Side, containers: { id: string; cgroupParent?: string | null }[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const missing: string[] = [];
-  for (const id of ids) {
-    const cached = cachedMemory(host.id, id, 120_000);
-    if (cached === undefined) missing.push(id);
-    else out.set(id, cached);
-  }
-  for (const [id, bytes] of await sampleMemory(host, missing, env().FERRY_DOCKER_TIMEOUT_MS)) out.set(id, bytes);
+  const missing = containers.filter((c) => {
+    const cached = cachedMemory(side.host.id, c.id, 120_000);
+    if (cached !== undefined) out.set(c.id, cached);
+    return cached === undefined;
+  });
+  for (const [id, bytes] of (await scanContainers(side, missing, { sockets: false, memory: true })).memory) out.set(id, bytes);
   return out;
 }
+
+/** `fn` over `values`, at most `limit` at once; results in the order of `values`. */
+async function mapLimit<T, R>(values: T[], limit: number, fn: (v: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(values.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < values.length) {
+      const i = next++;
+      out[i] = await fn(values[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, worker));
+  return out;
+}
+
+/** Docker calls pre-flight makes at once per batch (inspects of the containers asked about). */
+const PREFLIGHT_CALLS = 8;
 
 /** Command lines of the container's running `docker exec` sessions. */
 async function runningExecs(side: Side, c: Docker.ContainerInspectInfo): Promise<string[]> {
@@ -161,18 +177,26 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
     if (typeof side !== "string") criu.set(id, await hostCriu(side));
   }
 
-  const infos = new Map<PlanItem, Docker.ContainerInspectInfo>();
-  for (const item of items) {
+  // Every container's inspect (and its running execs) at once, a few calls at a time; then the
+  // checks in the batch's order (names taken on the target depend on the items before).
+  const looked = await mapLimit(items, PREFLIGHT_CALLS, async (item) => {
     const side = sides.get(item.hostId)!;
-    if (typeof side === "string") {
-      item.errors.push(`source ${side}`);
+    if (typeof side === "string") return { side, c: null, execs: [] as string[], error: `source ${side}` };
+    try {
+      const c = await inspectOrNull(side, item.containerId);
+      return { side, c, execs: c ? await runningExecs(side, c) : [], error: null };
+    } catch (err) {
+      return { side, c: null, execs: [] as string[], error: toDockerError(err, side.host.name).message };
+    }
+  });
+  const infos = new Map<PlanItem, Docker.ContainerInspectInfo>();
+  for (const [n, item] of items.entries()) {
+    const { side, c, execs, error } = looked[n]!;
+    if (typeof side === "string" || error) {
+      item.errors.push(error!);
       continue;
     }
     if (item.hostId === targetHost.id) item.errors.push("the container already runs on the target host");
-    const c = await inspectOrNull(side, item.containerId).catch((err: unknown) => {
-      item.errors.push(toDockerError(err, side.host.name).message);
-      return null;
-    });
     if (!c) {
       if (!item.errors.length) item.errors.push(`no container ${item.containerId} on ${side.host.name}`);
       continue;
@@ -211,7 +235,6 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
       if (!targetNetworks.has(net)) item.errors.push(`network "${net}" does not exist on ${targetHost.name}`);
     }
     if (mode === "host") item.warnings.push("host networking: the process keeps its sockets only if the same addresses exist on the target");
-    const execs = await runningExecs(side, c);
     if (execs.length)
       item.warnings.push(
         `${execs.length} process(es) started by docker exec are running (${execs.slice(0, 3).join("; ")}): they are not part of the container's process tree, so they do not move and end with the source; ` +
@@ -220,22 +243,30 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
     if (c.HostConfig.Privileged) item.warnings.push("privileged container: devices it holds must exist on the target");
   }
 
-  // What each container's processes hold, and whether both hosts' CRIU can move it.
+  // What each container's processes hold and the memory each uses (one run of Ferry's tool per
+  // host), and whether both hosts' CRIU can move it.
   for (const id of hostIds) {
     const side = sides.get(id);
     if (!side || typeof side === "string") continue;
     const ours = items.filter((i) => i.hostId === id && infos.has(i));
-    const scannable = ours.filter((i) => !["host"].includes(infos.get(i)!.HostConfig.NetworkMode ?? ""));
-    const sockets = await scanSockets(
+    const scannable = (i: PlanItem) => infos.get(i)!.HostConfig.NetworkMode !== "host";
+    const cached = new Map<string, number>();
+    for (const i of ours) {
+      const bytes = cachedMemory(id, i.containerId, 120_000);
+      if (bytes !== undefined) cached.set(i.containerId, bytes);
+    }
+    const scan = await scanContainers(
       side,
-      scannable.map((i) => ({ id: i.containerId, pid: infos.get(i)!.State.Pid })),
-    ).catch((err: unknown) => {
+      ours.map((i) => ({ id: i.containerId, pid: scannable(i) ? infos.get(i)!.State.Pid : 0, cgroupParent: infos.get(i)!.HostConfig.CgroupParent })),
+      { sockets: true, memory: cached.size < ours.length },
+    ).catch(async (err: unknown) => {
       for (const i of ours) i.warnings.push(`could not list its sockets: ${toDockerError(err, side.host.name).message}`);
-      return new Map<string, SocketInventory>();
+      return { sockets: new Map<string, SocketInventory>(), memory: await sampleMemory(side.host, ours.map((i) => i.containerId), env().FERRY_DOCKER_TIMEOUT_MS) };
     });
     for (const i of ours) {
       const c = infos.get(i)!;
-      const inv = sockets.get(i.containerId) ?? null;
+      i.memoryNeedBytes = memoryNeed(cached.get(i.containerId) ?? scan.memory.get(i.containerId), c.HostConfig.Memory);
+      const inv = scan.sockets.get(i.containerId) ?? null;
       const mode = c.HostConfig.NetworkMode ?? "default";
       if (inv) {
         i.warnings.push(...describeInventory(inv));
@@ -252,14 +283,7 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
     }
   }
 
-  // Memory each container needs, and the predicted fit on the target.
-  for (const id of hostIds) {
-    const side = sides.get(id);
-    if (!side || typeof side === "string") continue;
-    const ours = items.filter((i) => i.hostId === id && infos.has(i));
-    const mem = await memoryOf(side.host, ours.map((i) => i.containerId));
-    for (const i of ours) i.memoryNeedBytes = memoryNeed(mem.get(i.containerId), infos.get(i)?.HostConfig.Memory);
-  }
+  // The predicted fit on the target.
   const ledger = new CapacityLedger(budget, used);
   for (const i of items) {
     if (i.errors.length) continue;

@@ -90,52 +90,78 @@ export function journal(subject: Pick<MigrationItem, "migrationId" | "name"> | {
 }
 
 /** Writes an item change and announces the item's new state. Never its status: see `setStatus`. */
-export async function updateItem(itemId: string, data: ItemData): Promise<MigrationItemView> {
-  const item = await db.migrationItem.update({ where: { id: itemId }, data, include: { phases: true } });
-  return announce(item);
+export async function updateItem(itemId: string, data: ItemData): Promise<void> {
+  const item = await db.migrationItem.update({ where: { id: itemId }, data, select: { migrationId: true } });
+  await announceItem(itemId, item.migrationId);
 }
 
-function announce(item: ItemWithPhases): MigrationItemView {
-  const view = itemView(item);
-  getIo()?.to(ROOMS.migration(item.migrationId)).emit("migration:item", { migrationId: item.migrationId, item: view });
-  return view;
+/**
+ * The item as it is on disk, to the browsers watching its batch. A batch nobody watches costs
+ * no read: a browser that joins later gets the snapshot from the database.
+ */
+async function announceItem(itemId: string, migrationId: string): Promise<void> {
+  const io = getIo();
+  const room = ROOMS.migration(migrationId);
+  if (!io?.sockets.adapter.rooms.get(room)?.size) return;
+  const item = await db.migrationItem.findUnique({ where: { id: itemId }, include: { phases: true } });
+  if (item) io.to(room).emit("migration:item", { migrationId, item: itemView(item) });
 }
+
+/** The end of a phase's row: its outcome, and item fields that the phase found (written with it). */
+export type PhaseEnd = { phaseId: string; ok: boolean; detail?: string | null; bytes?: number | null; data?: ItemData };
+
+const endData = (e: PhaseEnd) => ({ endedAt: new Date(), ok: e.ok, detail: e.detail ? e.detail.slice(0, 2000) : null, bytes: e.bytes === undefined || e.bytes === null ? null : BigInt(e.bytes) });
 
 /**
  * The only writer of an item's status. The next status comes from the pure state machine, and
  * the row is written only if it is still in `from`: two writers can never both move one item.
+ * With it, in the same transaction, the phase that ended (`end`) and the row of the phase that
+ * starts (`start`, whose id is returned): one commit per step of a move.
  */
-export async function setStatus(itemId: string, from: ItemStatus, event: ItemEvent, data: ItemData = {}): Promise<ItemStatus> {
+export async function advance(
+  itemId: string,
+  from: ItemStatus,
+  event: ItemEvent,
+  data: ItemData = {},
+  phases: { end?: PhaseEnd; start?: PhaseName } = {},
+): Promise<{ status: ItemStatus; phaseId: string | null }> {
   const to = transition(from, event);
-  const item = await db.migrationItem.update({ where: { id: itemId, status: from }, data: { ...data, status: to }, include: { phases: true } }).catch(async (err: unknown) => {
+  const { end, start } = phases;
+  const writes = [
+    db.migrationItem.update({ where: { id: itemId, status: from }, data: { ...end?.data, ...data, status: to }, select: { migrationId: true } }),
+    ...(end ? [db.migrationPhase.update({ where: { id: end.phaseId }, data: endData(end), select: { id: true } })] : []),
+    ...(start ? [db.migrationPhase.create({ data: { itemId, name: start, startedAt: new Date() }, select: { id: true } })] : []),
+  ] as const;
+  const done = await db.$transaction([...writes]).catch(async (err: unknown) => {
     if ((err as { code?: string }).code !== "P2025") throw err; // no row with that id in that status
     const now = await db.migrationItem.findUnique({ where: { id: itemId }, select: { status: true } });
     throw new Error(`item ${itemId} is ${now ? `"${now.status}"` : "gone"}, not "${from}": it cannot go ${event.type} to "${to}"`);
   });
-  announce(item);
-  return to;
+  await announceItem(itemId, (done[0] as { migrationId: string }).migrationId);
+  return { status: to, phaseId: start ? (done[done.length - 1] as { id: string }).id : null };
 }
 
-/** Announces an item as it is on disk (after a phase row changed). */
-async function announceItem(itemId: string): Promise<void> {
-  const io = getIo();
-  if (!io) return;
-  const item = await db.migrationItem.findUnique({ where: { id: itemId }, include: { phases: true } });
-  if (item) io.to(ROOMS.migration(item.migrationId)).emit("migration:item", { migrationId: item.migrationId, item: itemView(item) });
+/** `advance` without phase rows. */
+export async function setStatus(itemId: string, from: ItemStatus, event: ItemEvent, data: ItemData = {}): Promise<ItemStatus> {
+  return (await advance(itemId, from, event, data)).status;
 }
 
 export async function startPhase(itemId: string, name: PhaseName): Promise<string> {
-  const p = await db.migrationPhase.create({ data: { itemId, name, startedAt: new Date() } });
-  await announceItem(itemId);
+  const p = await db.migrationPhase.create({ data: { itemId, name, startedAt: new Date() }, select: { id: true, item: { select: { migrationId: true } } } });
+  await announceItem(itemId, p.item.migrationId);
   return p.id;
 }
 
+/** Ends a phase's row outside a status change, with the item fields the phase found. */
 export async function endPhase(phaseId: string, ok: boolean, detail?: string | null, bytes?: number | null): Promise<void> {
-  const p = await db.migrationPhase.update({
-    where: { id: phaseId },
-    data: { endedAt: new Date(), ok, detail: detail ? detail.slice(0, 2000) : null, bytes: bytes === undefined || bytes === null ? null : BigInt(bytes) },
-  });
-  await announceItem(p.itemId);
+  await closePhase(null, { phaseId, ok, detail, bytes });
+}
+
+export async function closePhase(itemId: string | null, end: PhaseEnd): Promise<void> {
+  const phase = db.migrationPhase.update({ where: { id: end.phaseId }, data: endData(end), select: { itemId: true, item: { select: { migrationId: true } } } });
+  const fields = end.data && Object.keys(end.data).length ? end.data : null;
+  const [p] = itemId && fields ? await db.$transaction([phase, db.migrationItem.update({ where: { id: itemId }, data: fields, select: { id: true } })]) : [await phase];
+  await announceItem(p.itemId, p.item.migrationId);
 }
 
 export async function updateBatch(migrationId: string, data: { status?: BatchStatus; startedAt?: Date; finishedAt?: Date; cancelRequested?: boolean }): Promise<void> {
@@ -179,10 +205,12 @@ export async function recordBatch(plan: Plan, options: MigrationOptions, created
         startedAt: started,
       },
     });
-    for (const [seq, i] of plan.items.entries()) {
-      const blocked = i.errors.length > 0;
-      await tx.migrationItem.create({
-        data: {
+    // Two statements for any number of containers: a 400-container batch is recorded in
+    // milliseconds, not one insert per item and per phase row.
+    const items = await tx.migrationItem.createManyAndReturn({
+      data: plan.items.map((i, seq) => {
+        const blocked = i.errors.length > 0;
+        return {
           migrationId: m.id,
           seq,
           sourceHostId: i.hostId,
@@ -198,10 +226,17 @@ export async function recordBatch(plan: Plan, options: MigrationOptions, created
           errorCode: blocked ? "PREFLIGHT" : null,
           warnings: i.warnings.length ? JSON.stringify(i.warnings) : null,
           finishedAt: blocked ? ended : null,
-          phases: { create: { name: "preflight", startedAt: started, endedAt: ended, ok: !blocked, detail: blocked ? i.errors.join("; ") : i.warnings.join("; ") || "ok" } },
-        },
-      });
-    }
+        };
+      }),
+      select: { id: true, seq: true },
+    });
+    const bySeq = new Map(items.map((r) => [r.seq, r.id]));
+    await tx.migrationPhase.createMany({
+      data: plan.items.map((i, seq) => {
+        const blocked = i.errors.length > 0;
+        return { itemId: bySeq.get(seq)!, name: "preflight", startedAt: started, endedAt: ended, ok: !blocked, detail: blocked ? i.errors.join("; ") : i.warnings.join("; ") || "ok" };
+      }),
+    });
     return m;
   });
 }

@@ -36,3 +36,42 @@ export class Semaphore {
     }
   }
 }
+
+/**
+ * A bounded queue between two stages: `put` waits while `capacity` values are waiting, `take`
+ * waits for a value and answers null once the channel is closed and empty. Served in order.
+ */
+export class Channel<T> {
+  private readonly values: T[] = [];
+  private readonly takers: ((v: T | null) => void)[] = [];
+  private readonly putters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(readonly capacity: number) {
+    if (!(capacity >= 1)) throw new Error(`channel capacity must be at least 1, got ${capacity}`);
+  }
+
+  async put(value: T): Promise<void> {
+    if (this.closed) throw new Error("put on a closed channel");
+    const taker = this.takers.shift();
+    if (taker) return taker(value);
+    while (this.values.length >= this.capacity) await new Promise<void>((r) => this.putters.push(r));
+    this.values.push(value);
+  }
+
+  take(): Promise<T | null> {
+    if (this.values.length) {
+      const v = this.values.shift()!;
+      this.putters.shift()?.();
+      return Promise.resolve(v);
+    }
+    if (this.closed) return Promise.resolve(null);
+    return new Promise((resolve) => this.takers.push(resolve));
+  }
+
+  /** No more values: takers waiting now, and later ones once it is empty, get null. */
+  close(): void {
+    this.closed = true;
+    for (const t of this.takers.splice(0)) t(null);
+  }
+}

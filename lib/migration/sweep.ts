@@ -3,7 +3,8 @@ import { db } from "@/lib/db";
 import type { Host } from "@/lib/generated/prisma/client";
 import { call, deleteCheckpoint, HELPER_LABEL, inspectOrNull, ITEM_LABEL, openSide, removeContainer, type Side } from "@/lib/migration/docker-ops";
 import { describeLeftover, parseLeftovers, withoutLeftovers, type Leftover } from "@/lib/migration/leftovers";
-import { itemStatus, TERMINAL, type ItemStatus } from "@/lib/migration/state";
+import { POOL_SUFFIX } from "@/lib/migration/helper-pool";
+import { isBatchEnded, itemStatus, TERMINAL, type ItemStatus } from "@/lib/migration/state";
 
 /**
  * What a migration may leave on a host when that host stops answering in the middle (a target
@@ -15,7 +16,7 @@ import { itemStatus, TERMINAL, type ItemStatus } from "@/lib/migration/state";
  */
 
 /** Helper tags of Ferry's own short-lived tools (not tied to one item). */
-const TOOL_TAGS = new Set(["criu-probe", "socket-scan", "close-external", "read-host-file", "fresh-digest"]);
+const TOOL_TAGS = new Set(["criu-probe", "socket-scan", "memory-scan", "close-external", "read-host-file", "fresh-digest"]);
 /** A tool container older than this is a leftover (the tools run for seconds). */
 const TOOL_MAX_AGE_S = 10 * 60;
 
@@ -24,8 +25,11 @@ export type SweepDecision = { id: string; reason: string };
 type Listed = { Id: string; Names: string[]; Labels: Record<string, string>; Created: number; State: string };
 type ItemFacts = { id: string; status: ItemStatus; targetContainerId: string | null };
 
-/** Which containers to remove: pure, from the listing and the items they belong to. */
-export function leftovers(containers: Listed[], items: Map<string, ItemFacts>, nowS: number): SweepDecision[] {
+/**
+ * Which containers to remove: pure, from the listing, the items they belong to, and the status of
+ * the batches whose helper pools (`<migrationId>/pool`) are listed.
+ */
+export function leftovers(containers: Listed[], items: Map<string, ItemFacts>, nowS: number, batches: Map<string, string> = new Map()): SweepDecision[] {
   const out: SweepDecision[] = [];
   for (const c of containers) {
     const name = (c.Names[0] ?? c.Id).replace(/^\//, "");
@@ -33,6 +37,12 @@ export function leftovers(containers: Listed[], items: Map<string, ItemFacts>, n
     if (helperTag !== undefined) {
       if (TOOL_TAGS.has(helperTag)) {
         if (nowS - c.Created > TOOL_MAX_AGE_S) out.push({ id: c.Id, reason: `Ferry tool ${name} (${helperTag}) left running` });
+        continue;
+      }
+      if (helperTag.endsWith(POOL_SUFFIX)) {
+        // A batch's pool: in use while the batch runs (a resumed batch replaces an earlier run's).
+        const status = batches.get(helperTag.slice(0, -POOL_SUFFIX.length));
+        if (status ? isBatchEnded(status) : nowS - c.Created > TOOL_MAX_AGE_S) out.push({ id: c.Id, reason: `helper ${name} of a finished batch` });
         continue;
       }
       const itemId = helperTag.split("/")[1];
@@ -67,7 +77,10 @@ export async function sweepHost(side: Side, nowS = Math.floor(Date.now() / 1000)
   ]);
   const all = [...targets, ...helpers] as unknown as Listed[];
   const ids = new Set<string>();
+  const pools = new Set<string>();
   for (const c of all) {
+    const tag = c.Labels[HELPER_LABEL];
+    if (tag?.endsWith(POOL_SUFFIX)) pools.add(tag.slice(0, -POOL_SUFFIX.length));
     const fromItem = c.Labels[ITEM_LABEL];
     const fromHelper = c.Labels[HELPER_LABEL]?.split("/")[1];
     for (const id of [fromItem, fromHelper]) if (id) ids.add(id);
@@ -76,7 +89,8 @@ export async function sweepHost(side: Side, nowS = Math.floor(Date.now() / 1000)
     ? await db.migrationItem.findMany({ where: { id: { in: [...ids] } }, select: { id: true, status: true, targetContainerId: true } })
     : [];
   const items = new Map<string, ItemFacts>(rows.map((r) => [r.id, { id: r.id, status: itemStatus(r.status), targetContainerId: r.targetContainerId }]));
-  const decisions = leftovers(all, items, nowS);
+  const batches = pools.size ? new Map((await db.migration.findMany({ where: { id: { in: [...pools] } }, select: { id: true, status: true } })).map((b) => [b.id, b.status])) : new Map<string, string>();
+  const decisions = leftovers(all, items, nowS, batches);
   const removed: SweepDecision[] = await sweepRecorded(side);
   for (const d of decisions) {
     // One container that cannot be removed now must not keep the others: the next sweep retries it.

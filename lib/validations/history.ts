@@ -28,10 +28,10 @@ const dateParam = (label: string) =>
  */
 export const historyQuerySchema = z
   .object({
-    host: z.string().max(64).regex(/^[A-Za-z0-9_-]*$/).optional().catch(undefined),
-    outcome: z.enum(BATCH_STATUSES).optional().catch(undefined),
-    from: dateParam("From"),
-    to: dateParam("To"),
+    host: z.string().max(64).regex(/^[A-Za-z0-9_-]*$/).optional().catch(undefined).describe("a host id: batches from or to it (anything else: any host)"),
+    outcome: z.enum(BATCH_STATUSES).optional().catch(undefined).describe("the batch's status (anything else: any)"),
+    from: dateParam("From").describe("YYYY-MM-DD (UTC), first day"),
+    to: dateParam("To").describe("YYYY-MM-DD (UTC), last day"),
   })
   // zod runs this even when a date failed above; only two real dates can be out of order.
   .refine((f) => !f.from || !f.to || !isCalendarDate(f.from) || !isCalendarDate(f.to) || f.from <= f.to, {
@@ -58,3 +58,19 @@ export function parseHistoryQuery(q: Record<string, string | undefined>): { filt
   const second = historyQuerySchema.safeParse(rest);
   return { filter: second.success ? second.data : {}, errors };
 }
+
+const LIMIT = "limit must be a whole number from 1 to 200";
+/** A page of the history (API and page): ?limit=25&cursor=<the nextCursor of the previous page>. */
+export const pageSchema = z.object({
+  limit: z
+    .preprocess(
+      (v) => (v === undefined || v === "" ? undefined : typeof v === "string" && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
+      z.number({ message: LIMIT }).int(LIMIT).min(1, LIMIT).max(200, LIMIT).default(25),
+    )
+    .describe("batches per page (1-200, default 25)"),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "cursor must be a migration id (the nextCursor of the previous page)")
+    .optional()
+    .describe("the nextCursor of the previous page"),
+});

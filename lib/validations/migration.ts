@@ -57,3 +57,8 @@ export type MigrationRequest = z.input<typeof migrationRequestSchema>;
 export type MigrationRequestParsed = z.output<typeof migrationRequestSchema>;
 
 export const migrationIdSchema = id("migration id");
+
+/** GET /api/v1/migrations/{id}/export?format=json|csv */
+export const exportQuerySchema = z.object({
+  format: z.enum(["json", "csv"], { message: "format must be json or csv" }).default("json").describe("json (the API's shape) or csv (one row per container)"),
+});

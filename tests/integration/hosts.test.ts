@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
-import { listAllContainers, listHostContainers, refreshMemory } from "@/lib/hosts/containers";
-import { createHost, deleteHost, getHost, HostInputError, refreshHealth, testConnection, toPublicHost, updateHost } from "@/lib/hosts/service";
+import { listAllContainers, listHostContainers, queryContainers, refreshMemory } from "@/lib/hosts/containers";
+import { createHost, deleteHost, getHost, HostInputError, HostInUseError, refreshHealth, testConnection, toPublicHost, updateHost } from "@/lib/hosts/service";
 import { LAB, removeTestContainers, startCounter } from "../support/lab";
 
 describe("hosts against the real lab daemons", () => {
@@ -100,5 +100,60 @@ describe("hosts against the real lab daemons", () => {
     const pub = toPublicHost(await getHost(b.id));
     expect(Object.keys(pub)).not.toEqual(expect.arrayContaining(["tlsKey"]));
     expect(JSON.stringify(pub)).not.toMatch(/tlsKey|sshKey"/);
+  });
+
+  it("an edit changes only the fields it names; stored keys stay unless cleared; a limit set to null goes back to the default", async () => {
+    const PEM = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----";
+    const h = await createHost({ name: "it-edit", endpoint: "ssh://deploy@127.0.0.1:1", sshKey: PEM, memoryBudgetMiB: 1024 });
+    try {
+      const limited = await updateHost(h.id, { maxConcurrency: 3 });
+      expect(limited).toMatchObject({ name: "it-edit", endpoint: "ssh://deploy@127.0.0.1:1", sshKey: PEM, memoryBudgetBytes: 1024n * 1048576n, maxConcurrency: 3 });
+      const renamed = await updateHost(h.id, { name: "it-edit-2", memoryBudgetMiB: null });
+      expect(renamed).toMatchObject({ name: "it-edit-2", sshKey: PEM, memoryBudgetBytes: null, maxConcurrency: 3 });
+      // The result must still be a whole host: forgetting the key of an ssh:// host is refused, nothing changes.
+      await expect(updateHost(h.id, { clearSecrets: true })).rejects.toMatchObject({ fieldErrors: { sshKey: ["Paste the private key Ferry should use"] } });
+      await expect(updateHost(h.id, { maxConcurrency: 0 })).rejects.toThrow(HostInputError);
+      expect((await getHost(h.id)).sshKey).toBe(PEM);
+      const cleared = await updateHost(h.id, { endpoint: "unix:///run/ferry-no-such.sock", clearSecrets: true, maxConcurrency: null });
+      expect(cleared).toMatchObject({ endpoint: "unix:///run/ferry-no-such.sock", sshKey: null, maxConcurrency: null });
+      expect(toPublicHost(cleared)).toMatchObject({ hasSshKey: false, hasTls: false });
+    } finally {
+      await deleteHost(h.id);
+    }
+  });
+
+  it("a host cannot be removed while a batch that has not ended moves containers from or to it", async () => {
+    const ghost = await createHost({ name: "it-busy", endpoint: "unix:///run/ferry-no-such.sock" });
+    const m = await db.migration.create({ data: { status: "running", targetHostId: ghost.id, targetHostName: ghost.name, options: "{}", createdBy: "it" } });
+    try {
+      const refused = await deleteHost(ghost.id).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(HostInUseError);
+      expect((refused as Error).message).toBe(`Host "it-busy" is part of migration ${m.id}, which has not ended; remove the host once that batch is over (or cancel it first)`);
+      expect(await db.host.findUnique({ where: { id: ghost.id } })).not.toBeNull();
+      await db.migration.update({ where: { id: m.id }, data: { status: "done" } });
+      await deleteHost(ghost.id);
+      expect(await db.host.findUnique({ where: { id: ghost.id } })).toBeNull();
+    } finally {
+      await db.migration.delete({ where: { id: m.id } });
+      await db.host.deleteMany({ where: { id: ghost.id } });
+    }
+  });
+
+  it("queries containers across hosts with filters; an unreachable host is an error entry, not a failure", async () => {
+    const ghost = await createHost({ name: "it-ghost-query", endpoint: "unix:///run/ferry-no-such.sock" });
+    try {
+      const all = await queryContainers({ name: "IT-HOSTS-COUNTER" });
+      expect(all.containers.map((c) => `${c.hostName}/${c.name}`)).toEqual([`${LAB.a.name}/it-hosts-counter-a`, `${LAB.b.name}/it-hosts-counter-b`].sort());
+      expect(all.errors).toEqual([expect.objectContaining({ hostName: "it-ghost-query", ok: false, code: "UNREACHABLE" })]);
+      const onB = await queryContainers({ host: LAB.b.name, state: "running", image: "counter" });
+      expect(onB.containers.every((c) => c.hostName === LAB.b.name && c.state === "running")).toBe(true);
+      expect(onB.containers.map((c) => c.name)).toContain("it-hosts-counter-b");
+      expect(onB.errors).toEqual([]);
+      expect((await queryContainers({ host: ghost.id })).errors.map((e) => e.hostId)).toEqual([ghost.id]);
+      expect((await queryContainers({ state: "dead", name: "it-hosts-counter" })).containers).toEqual([]);
+      await expect(queryContainers({ host: "no-such-host" })).rejects.toMatchObject({ fieldErrors: { host: ["no host with id or name no-such-host"] } });
+    } finally {
+      await deleteHost(ghost.id);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CapacityLedger, defaultBudget, memoryNeed, SHIM_OVERHEAD_BYTES } from "@/lib/migration/capacity";
 import { changedPaths } from "@/lib/migration/docker-ops";
-import { Semaphore } from "@/lib/migration/semaphore";
+import { Channel, Semaphore } from "@/lib/migration/semaphore";
 import { migrationRequestSchema } from "@/lib/validations/migration";
 
 const MiB = 1024 * 1024;
@@ -55,6 +55,38 @@ describe("semaphore", () => {
     expect(s.inUse).toBe(0);
   });
   it("refuses a non-positive limit", () => expect(() => new Semaphore(0)).toThrow());
+});
+
+describe("channel (the engine's stages: preparation runs at most `capacity` ahead of the lanes)", () => {
+  it("hands values over in order, holds a producer once `capacity` wait, and ends takers with null when closed", async () => {
+    const c = new Channel<number>(2);
+    const produced: number[] = [];
+    const producer = (async () => {
+      for (let i = 0; i < 5; i++) {
+        await c.put(i);
+        produced.push(i);
+      }
+      c.close();
+    })();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(produced).toEqual([0, 1]); // the third put waits: two are ready and nobody took one
+    const taken: number[] = [];
+    for (let v = await c.take(); v !== null; v = await c.take()) taken.push(v);
+    await producer;
+    expect(taken).toEqual([0, 1, 2, 3, 4]);
+    expect(await c.take()).toBeNull();
+  });
+
+  it("wakes a waiting taker at once and every waiting taker when closed", async () => {
+    const c = new Channel<string>(1);
+    const first = c.take();
+    const second = c.take();
+    await c.put("a");
+    expect(await first).toBe("a");
+    c.close();
+    expect(await second).toBeNull();
+    await expect(c.put("late")).rejects.toThrow(/closed/);
+  });
 });
 
 describe("changedPaths", () => {

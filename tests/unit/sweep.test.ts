@@ -50,6 +50,20 @@ describe("the host sweep", () => {
     ];
     expect(leftovers(listing, known, NOW).map((d) => d.id)).toEqual(["h-done", "h-unknown-old", "probe-old"]);
   });
+
+  it("keeps a batch's helper pool while the batch runs, however old, and removes it once the batch ended", () => {
+    const batches = new Map([
+      ["running-batch", "running"],
+      ["ended-batch", "done"],
+    ]);
+    const listing = [
+      c("pool-running", { "ferry.helper": "running-batch/pool" }, "created", 3600),
+      c("pool-ended", { "ferry.helper": "ended-batch/pool" }, "created", 5),
+      c("pool-unknown-new", { "ferry.helper": "gone-batch/pool" }, "created", 60),
+      c("pool-unknown-old", { "ferry.helper": "gone-batch/pool" }, "created", 3600),
+    ];
+    expect(leftovers(listing, items([]), NOW, batches).map((d) => d.id)).toEqual(["pool-ended", "pool-unknown-old"]);
+  });
 });
 
 describe("recorded leftovers", () => {

@@ -1,8 +1,8 @@
 import { NextResponse } from "next/server";
 import { apiRoute, jsonBody } from "@/lib/api";
-import { assertCursor, listBatches, pageSchema } from "@/lib/migration/history";
+import { assertCursor, listBatches } from "@/lib/migration/history";
 import { getMigration, startMigration } from "@/lib/migration/service";
-import { historyQuerySchema } from "@/lib/validations/history";
+import { historyQuerySchema, pageSchema } from "@/lib/validations/history";
 import { migrationRequestSchema } from "@/lib/validations/migration";
 
 export const dynamic = "force-dynamic";
