@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { LAB_REMOTE, readLabFile } from "../tests/support/lab";
-import { ensureAdmin, login } from "./helpers";
+import { database, ensureAdmin, login } from "./helpers";
 
 /** The body lines of a PEM file: what must never come back to the browser. */
 const secretLines = (path: string) =>
@@ -38,6 +38,12 @@ async function fillHostForm(page: Page, name: string, endpoint: string, files: {
 }
 
 test.beforeAll(async ({ browser, baseURL }) => ensureAdmin(browser, baseURL!));
+// B registered twice more would show its containers three times to the specs that follow.
+test.afterAll(() => {
+  const db = database();
+  db.prepare("DELETE FROM Host WHERE name IN ('b-tls', 'b-ssh')").run();
+  db.close();
+});
 
 test.describe.serial("host B over mutual TLS and SSH, registered through the hosts page", () => {
   test.beforeEach(async ({ page }) => login(page));
