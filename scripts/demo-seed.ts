@@ -1,5 +1,5 @@
 // Prepares the demo database: schema, an admin account with a generated password (kept in
-// data/demo-credentials, mode 600), and the lab's two hosts.
+// data/demo-credentials, mode 600), and the lab's three hosts (C starts empty).
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -12,6 +12,7 @@ import { createHost } from "@/lib/hosts/service";
 const HOSTS = [
   { name: "host-a", endpoint: "unix:///var/run/docker.sock" },
   { name: "host-b", endpoint: "unix:///run/ferry-lab-b.sock" },
+  { name: "host-c", endpoint: "unix:///run/ferry-lab-c.sock" },
 ];
 
 async function main() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# A working two-host demo: the lab with 12 counter containers and three real servers (redis,
-# nginx, postgres) on host A, hosts A and B registered, an admin account, and the dashboard on
-# http://127.0.0.1:3000.
+# A working demo: the lab with 12 counter containers and three real servers (redis, nginx,
+# postgres) on host A, hosts A, B and C registered (over their unix sockets), an admin account,
+# and the dashboard on http://127.0.0.1:3000.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1

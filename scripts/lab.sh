@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Ferry's lab: two real Docker daemons ("host A" and "host B") with working CRIU checkpoint/restore
-# on one Debian 12 machine, plus the counter test image. Idempotent: pieces already in place are
-# detected and reused, so a second run takes seconds.
+# Ferry's lab: three real Docker daemons ("hosts" A, B and C) with working CRIU checkpoint/restore
+# on one Debian 12 machine, plus the counter test image. Host B is also served over TCP with
+# mutual TLS and over SSH (its own sshd on 127.0.0.1), as a remote host would be. Everything
+# listens on 127.0.0.1 or a unix socket. Idempotent: pieces already in place are detected and
+# reused, so a second run takes seconds.
 #
 #   scripts/lab.sh up [--containers N] [--no-servers] [--no-self-test]
-#                                        install what is missing, start both daemons, build the
-#                                        counter and server images, self-test
-#   scripts/lab.sh down                  remove lab containers, stop the daemons this script started
-#   scripts/lab.sh status                print what is running and the CRIU each host uses
-#   scripts/lab.sh criu <a|b> <4.1.1|4.2.1|default>
+#                                        install what is missing, start the daemons and sshd,
+#                                        build the counter and server images, self-test
+#   scripts/lab.sh down                  remove lab containers, stop the daemons and sshd this
+#                                        script started
+#   scripts/lab.sh status                every host with its endpoints, versions and CRIU
+#   scripts/lab.sh env                   paths of the TLS and SSH material (shell assignments),
+#                                        for tests and for registering hosts by hand
+#   scripts/lab.sh criu <a|b|c> <4.1.1|4.2.1|default>
 #                                        point one host's checkpoints/restores at a CRIU version
 #
 # Every step prints what it does; any failure exits non-zero with its cause.
@@ -16,7 +21,7 @@ set -Eeuo pipefail
 
 readonly LAB_DIR=/var/lib/ferry-lab            # our state: image rootfs, pids, logs
 readonly RUN_DIR=/run/ferry-lab
-readonly LAB_ETC=/etc/ferry-lab                # daemon-b.json, criu-version-<host>
+readonly LAB_ETC=/etc/ferry-lab                # daemon-<b|c>.json, criu-version-<host>, tls/, ssh/
 # Bump when the running daemons must be restarted with a new environment (see start_daemon).
 readonly LAB_VERSION=2
 # CRIU: every version listed is unpacked into /opt/criu-<version>. The wrapper runs the default
@@ -31,10 +36,25 @@ readonly CRIU_CONFIG=/etc/criu/runc.conf       # runc hands it to criu on every 
 readonly CRIU_PRLIMIT_SHIM=/usr/local/lib/ferry-lab/criu-prlimit.so  # see install_prlimit_shim
 readonly SOCK_A=/var/run/docker.sock
 readonly SOCK_B=/run/ferry-lab-b.sock
-# Host B's data-root must NOT start with /var/lib/docker: dockerd then does not make it a shared
-# mount and every cross-daemon restore fails with "mnt-v2: Failed to copy sharing".
+readonly SOCK_C=/run/ferry-lab-c.sock
+# Data-roots of B and C must NOT start with /var/lib/docker: dockerd then does not make them shared
+# mounts and every cross-daemon restore fails with "mnt-v2: Failed to copy sharing".
 readonly DATA_ROOT_B=/var/lib/ferry-lab-b/docker
 readonly EXEC_ROOT_B=/run/ferry-lab-b
+readonly DATA_ROOT_C=/var/lib/ferry-lab-c/docker
+readonly EXEC_ROOT_C=/run/ferry-lab-c
+# Host B over TCP with mutual TLS: certificates made by setup_tls.
+readonly TLS_DIR=$LAB_ETC/tls
+readonly TLS_PORT_B=23760
+# Host B over SSH: the lab's own sshd (never the system's), key-only, user SSH_USER runs
+# `docker system dial-stdio` against B's socket. A second sshd with another host key on
+# SSH_PORT_REKEYED is "the same host after a reinstall" (a host key that changed).
+readonly SSH_DIR=$LAB_ETC/ssh
+readonly SSH_PORT_B=23722
+readonly SSH_PORT_REKEYED=23723
+readonly SSH_USER=ferry-lab
+readonly SSH_USER_NODOCKER=ferry-lab-nodocker  # logs in, but its PATH has no docker
+readonly SSH_GROUP=ferry-lab                    # owns host B's socket (dockerd "group")
 readonly IMAGE=ferry/counter:lab
 readonly LABEL=ferry.lab=1
 readonly COUNTER_SCRIPT='i=1; while true; do echo $i; i=$((i+1)); sleep 1; done'
@@ -49,13 +69,15 @@ trap 'die "line $LINENO: \"$BASH_COMMAND\" failed"' ERR
 
 dk_a() { docker -H "unix://$SOCK_A" "$@"; }
 dk_b() { docker -H "unix://$SOCK_B" "$@"; }
+dk_c() { docker -H "unix://$SOCK_C" "$@"; }
 
 require_root() { [[ $(id -u) -eq 0 ]] || die "the lab needs root (it installs packages and starts dockerd); run it with sudo"; }
 
 # ---------------------------------------------------------------------------------------------
 # Packages from Debian bookworm (never a newer suite: that would upgrade libc6)
 install_packages() {
-  local want=(docker.io jq curl busybox-static chromium fonts-dejavu-core ca-certificates iproute2)
+  local want=(docker.io jq curl busybox-static chromium fonts-dejavu-core ca-certificates iproute2
+    openssl openssh-server openssh-client)
   # A C compiler for criu's prlimit shim, only where it is needed and no compiler is there.
   needs_prlimit_shim && ! command -v cc >/dev/null && want+=(tcc libc6-dev)
   local missing=()
@@ -269,11 +291,11 @@ write_criu_wrapper() {
 #
 # Version: \$FERRY_CRIU_VERSION if set (manual runs), else the content of
 # $LAB_ETC/criu-version-\$FERRY_LAB_HOST if it exists, else $CRIU_DEFAULT_VERSION. lab.sh starts each
-# dockerd with FERRY_LAB_HOST=a or b; the variable reaches criu through containerd, the runc shim
+# dockerd with FERRY_LAB_HOST=a, b or c; the variable reaches criu through containerd, the runc shim
 # and runc, so 'scripts/lab.sh criu b 4.1.1' switches host B alone without restarting its daemon.
 V=\${FERRY_CRIU_VERSION:-}
 case \${FERRY_LAB_HOST:-} in
-  a|b) if [ -z "\$V" ] && [ -s "$LAB_ETC/criu-version-\$FERRY_LAB_HOST" ]; then
+  a|b|c) if [ -z "\$V" ] && [ -s "$LAB_ETC/criu-version-\$FERRY_LAB_HOST" ]; then
          read -r V <"$LAB_ETC/criu-version-\$FERRY_LAB_HOST" || true
        fi ;;
 esac
@@ -293,7 +315,7 @@ EOF
 }
 
 # The CRIU version the wrapper picks for a lab host ("4.2.1 (default)" or "4.1.1 (set in ...)").
-criu_version_for() { # a|b
+criu_version_for() { # a|b|c
   local v; v=$(env -u FERRY_CRIU_VERSION FERRY_LAB_HOST=$1 "$CRIU_WRAPPER" --version 2>/dev/null | awk '/^Version:/ {print $2}')
   if [[ -s $LAB_ETC/criu-version-$1 ]]; then echo "${v:-?} (set in $LAB_ETC/criu-version-$1)"
   else echo "${v:-?} (default)"; fi
@@ -388,13 +410,29 @@ stop_dockerd() { # pid what: TERM, wait (dockerd first stops its containers), th
 # `flock` lock, a pipe a test waits on). Closes every descriptor above 2 before exec.
 CLOSE_FDS='for fd in /proc/$$/fd/*; do n=${fd##*/}; if ((n > 2)); then eval "exec $n>&-"; fi; done 2>/dev/null'
 
+# A daemon whose config file changed since it started (lab.sh added a listener, say) needs a
+# restart. When lab.sh starts a dockerd or sshd it records "<pid> <hash of its config>" in
+# RUN_DIR/config-<name> (not in the environment: sshd writes its title over it). A process
+# without a record of its own pid (started by an older lab.sh, or by another copy of it) counts as
+# changed when the file is newer than the process by more than a few seconds (this machine's clock
+# and ps's start times drift apart).
+config_hash() { sha256sum "$1" | cut -c1-16; }
+record_config() { echo "$1 $(config_hash "$2")" >"$RUN_DIR/config-$3"; } # pid file name
+config_changed() { # pid file name
+  local rec since
+  rec=$(cat "$RUN_DIR/config-$3" 2>/dev/null) || rec=''
+  if [[ ${rec%% *} == "$1" ]]; then [[ ${rec#* } != "$(config_hash "$2")" ]]; return; fi
+  since=$(date -d "$(ps -o lstart= -p "$1" 2>/dev/null)" +%s 2>/dev/null) || return 1
+  (($(stat -c %Y "$2") > since + 5))
+}
+
 start_daemon() { # name sock config
   local name=$1 sock=$2 config=$3 host=${1,,}
   if daemon_up "$sock"; then
     [[ $(docker -H "unix://$sock" info --format '{{.ExperimentalBuild}}') == true ]] \
       || die "a docker daemon already listens on $sock without experimental mode; stop it or enable \"experimental\": true"
     local pid; pid=$(daemon_pid "$config")
-    if [[ -n $pid ]] && daemon_env_ok "$pid" "$host"; then
+    if [[ -n $pid ]] && daemon_env_ok "$pid" "$host" && ! config_changed "$pid" "$config" "dockerd-$name"; then
       log "host $name: daemon already running on unix://$sock (pid $pid)"
       return
     fi
@@ -403,9 +441,10 @@ start_daemon() { # name sock config
       log "host $name: WARNING: the daemon on unix://$sock was not started by lab.sh (no FERRY_LAB_HOST); using it as it is"
       return
     fi
-    # Started by an older lab.sh, without FERRY_LAB_HOST: restart it once with the current environment.
-    log "host $name: restarting dockerd (pid $pid): it runs without FERRY_LAB_HOST=$host/FERRY_LAB_VERSION=$LAB_VERSION;" \
-      "its $(docker -H "unix://$sock" ps -q | wc -l) running containers stop"
+    # Started by an older lab.sh (without FERRY_LAB_HOST) or before its config file changed (a new
+    # listener): restart it once. live-restore keeps its containers running.
+    log "host $name: restarting dockerd (pid $pid): its environment or $config changed;" \
+      "its $(docker -H "unix://$sock" ps -q | wc -l) running containers keep running (live-restore)"
     stop_dockerd "$pid" "host $name dockerd"
     for _ in $(seq 1 20); do daemon_up "$sock" || break; sleep 0.5; done
   fi
@@ -416,6 +455,7 @@ start_daemon() { # name sock config
   PATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin FERRY_LAB_HOST=$host FERRY_LAB_VERSION=$LAB_VERSION \
     setsid bash -c "$CLOSE_FDS"'; exec /usr/sbin/dockerd --config-file "$1"' dockerd "$config" >>"$LAB_DIR/logs/dockerd-$name.log" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/dockerd-$name.pid"
+  record_config $! "$config" "dockerd-$name"
   local i
   for i in $(seq 1 60); do
     daemon_up "$sock" && { log "host $name: up (pid $(cat "$RUN_DIR/dockerd-$name.pid"))"; return; }
@@ -426,8 +466,13 @@ start_daemon() { # name sock config
   die "host $name: dockerd did not answer within 30 s; see $LAB_DIR/logs/dockerd-$name.log"
 }
 
+write_if_changed() { # file content: rewrites the file only when its content differs (keeps its mtime)
+  if [[ -f $1 ]] && [[ $(cat "$1") == "$2" ]]; then return; fi
+  printf '%s\n' "$2" >"$1.tmp" && mv "$1.tmp" "$1"
+}
+
 start_daemons() {
-  mkdir -p /etc/docker "$LAB_ETC" "$DATA_ROOT_B" "$EXEC_ROOT_B"
+  mkdir -p /etc/docker "$LAB_ETC" "$DATA_ROOT_B" "$EXEC_ROOT_B" "$DATA_ROOT_C" "$EXEC_ROOT_C"
   # live-restore: containers keep running while their daemon is down or restarting (a killed
   # source daemon must not take its containers with it; the fault suite kills one).
   local common='"experimental":true,"live-restore":true,"bridge":"none","iptables":false,"ip6tables":false,"ip-forward":false,"ip-masq":false'
@@ -439,17 +484,175 @@ start_daemons() {
     log "turning on live-restore in /etc/docker/daemon.json (containers outlive a daemon restart)"
     jq '. + {"live-restore": true}' /etc/docker/daemon.json >/etc/docker/daemon.json.new && mv /etc/docker/daemon.json.new /etc/docker/daemon.json
   fi
-  echo "{$common,\"data-root\":\"$DATA_ROOT_B\",\"exec-root\":\"$EXEC_ROOT_B\",\"pidfile\":\"/run/ferry-lab-b.pid\",\"hosts\":[\"unix://$SOCK_B\"]}" \
-    >"$LAB_ETC/daemon-b.json"
+  # B: its unix socket belongs to group ferry-lab (the SSH user's), and it also listens on
+  # 127.0.0.1:TLS_PORT_B, where only clients with a certificate from the lab's CA get in.
+  write_if_changed "$LAB_ETC/daemon-b.json" "{$common,\"data-root\":\"$DATA_ROOT_B\",\"exec-root\":\"$EXEC_ROOT_B\",\"pidfile\":\"/run/ferry-lab-b.pid\",\"group\":\"$SSH_GROUP\",\"hosts\":[\"unix://$SOCK_B\",\"tcp://127.0.0.1:$TLS_PORT_B\"],\"tlsverify\":true,\"tlscacert\":\"$TLS_DIR/ca.pem\",\"tlscert\":\"$TLS_DIR/server-cert.pem\",\"tlskey\":\"$TLS_DIR/server-key.pem\"}"
+  write_if_changed "$LAB_ETC/daemon-c.json" "{$common,\"data-root\":\"$DATA_ROOT_C\",\"exec-root\":\"$EXEC_ROOT_C\",\"pidfile\":\"/run/ferry-lab-c.pid\",\"hosts\":[\"unix://$SOCK_C\"]}"
   start_daemon A "$SOCK_A" /etc/docker/daemon.json
   start_daemon B "$SOCK_B" "$LAB_ETC/daemon-b.json"
+  start_daemon C "$SOCK_C" "$LAB_ETC/daemon-c.json"
+}
+
+# ---------------------------------------------------------------------------------------------
+# TLS for host B: a CA, the daemon's certificate (SAN 127.0.0.1 and localhost), a client
+# certificate. And what the error tests need: a second CA ("wrong CA"), a client certificate from
+# that CA ("wrong client certificate") and an expired client certificate from the right CA.
+# Keys are 0600 root. Made once; kept unless a file is missing or the daemon's certificate expires.
+readonly TLS_FILES=(ca.pem ca-key.pem server-cert.pem server-key.pem cert.pem key.pem other-ca.pem other-ca-key.pem
+  other-cert.pem other-key.pem expired-cert.pem expired-key.pem)
+tls_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null && chmod 600 "$1"; }
+tls_ca() { # prefix common-name
+  tls_key "$1-key.pem"
+  openssl req -x509 -new -key "$1-key.pem" -days 3650 -subj "/CN=$2" -addext 'basicConstraints=critical,CA:TRUE' \
+    -addext 'keyUsage=critical,keyCertSign,cRLSign' -out "$1.pem" 2>/dev/null || die "openssl could not make the CA $1.pem"
+  chmod 644 "$1.pem"
+}
+tls_sign() { # key cert ca-prefix common-name server|client [openssl ca date options...]
+  local key=$1 cert=$2 ca=$3 cn=$4 ext=$5; shift 5
+  local d; d=$(mktemp -d)
+  printf '%s\n' '[ ca ]' 'default_ca = lab' '[ lab ]' "database = $d/index.txt" "new_certs_dir = $d" \
+    "serial = $d/serial" 'default_md = sha256' 'default_days = 3650' 'policy = any' 'unique_subject = no' \
+    '[ any ]' 'commonName = supplied' \
+    '[ server ]' 'basicConstraints = critical,CA:FALSE' 'keyUsage = critical,digitalSignature,keyEncipherment' \
+    'extendedKeyUsage = serverAuth' 'subjectAltName = IP:127.0.0.1,DNS:localhost' \
+    '[ client ]' 'basicConstraints = critical,CA:FALSE' 'keyUsage = critical,digitalSignature' \
+    'extendedKeyUsage = clientAuth' >"$d/ca.cnf"
+  : >"$d/index.txt"; openssl rand -hex 16 >"$d/serial"
+  openssl req -new -key "$key" -subj "/CN=$cn" -out "$d/req.csr" 2>/dev/null || { rm -rf "$d"; die "openssl req for $cert failed"; }
+  # openssl ca, not x509 -req: OpenSSL 3.0 has no -not_before, and the expired certificate needs a
+  # start date in the past (-startdate/-enddate).
+  openssl ca -batch -notext -config "$d/ca.cnf" -cert "$ca.pem" -keyfile "$ca-key.pem" -extensions "$ext" \
+    -in "$d/req.csr" -out "$cert" "$@" >/dev/null 2>&1 || { rm -rf "$d"; die "openssl ca could not sign $cert"; }
+  rm -rf "$d"; chmod 644 "$cert"
+}
+setup_tls() {
+  local f missing=0 t=$TLS_DIR
+  for f in "${TLS_FILES[@]}"; do [[ -s $t/$f ]] || missing=1; done
+  if ((missing == 0)) && openssl x509 -checkend 86400 -noout -in "$t/server-cert.pem" >/dev/null; then
+    log "TLS material present in $t"; return
+  fi
+  log "making the lab's TLS material in $t (CA, host B's certificate, client certificates)"
+  rm -rf "$t"; mkdir -p "$t"; chmod 755 "$t"
+  tls_ca "$t/ca" "Ferry lab CA"
+  tls_key "$t/server-key.pem"; tls_sign "$t/server-key.pem" "$t/server-cert.pem" "$t/ca" ferry-lab-b server
+  tls_key "$t/key.pem"; tls_sign "$t/key.pem" "$t/cert.pem" "$t/ca" ferry-lab-client client
+  tls_key "$t/expired-key.pem"
+  tls_sign "$t/expired-key.pem" "$t/expired-cert.pem" "$t/ca" ferry-lab-client-expired client \
+    -startdate 20200101000000Z -enddate 20210101000000Z
+  tls_ca "$t/other-ca" "Ferry lab other CA"
+  tls_key "$t/other-key.pem"; tls_sign "$t/other-key.pem" "$t/other-cert.pem" "$t/other-ca" ferry-lab-client-other-ca client
+}
+
+# ---------------------------------------------------------------------------------------------
+# SSH for host B: the lab's own sshd instances (never the system's sshd, which may not exist), on
+# 127.0.0.1 only, key-only logins for two users: SSH_USER (group SSH_GROUP, which owns B's socket;
+# its DOCKER_HOST points there) and SSH_USER_NODOCKER (no docker on its PATH).
+setup_ssh_users() {
+  getent group "$SSH_GROUP" >/dev/null || groupadd --system "$SSH_GROUP"
+  local u k
+  for u in "$SSH_USER" "$SSH_USER_NODOCKER"; do
+    getent passwd "$u" >/dev/null && continue
+    mkdir -p "$LAB_DIR/home"
+    useradd --system --gid "$SSH_GROUP" --home-dir "$LAB_DIR/home/$u" --create-home --shell /bin/sh "$u"
+    log "made user $u for the lab's sshd"
+  done
+  # useradd leaves the password "!" (locked), and sshd without PAM refuses locked accounts even
+  # for keys: "*" is no password at all, not a lock.
+  for u in "$SSH_USER" "$SSH_USER_NODOCKER"; do
+    [[ $(getent shadow "$u" | cut -d: -f2) == '*' ]] || usermod -p '*' "$u"
+  done
+  mkdir -p "$SSH_DIR"; chmod 755 "$SSH_DIR"
+  # id_ed25519: Ferry's key (authorized for both users); unknown_ed25519: authorized for no one.
+  for k in id_ed25519 unknown_ed25519 host_ed25519 host_rekeyed_ed25519; do
+    [[ -s $SSH_DIR/$k ]] || ssh-keygen -q -t ed25519 -N '' -C "ferry-lab $k" -f "$SSH_DIR/$k"
+    chmod 600 "$SSH_DIR/$k"
+  done
+  for u in "$SSH_USER" "$SSH_USER_NODOCKER"; do
+    write_if_changed "$SSH_DIR/authorized_keys.$u" "$(cat "$SSH_DIR/id_ed25519.pub")"
+    chmod 644 "$SSH_DIR/authorized_keys.$u"
+  done
+}
+
+write_sshd_config() { # file port host-key pidfile
+  write_if_changed "$1" "# Ferry lab: host B over SSH. Written by scripts/lab.sh; not the system's sshd.
+ListenAddress 127.0.0.1
+Port $2
+HostKey $3
+PidFile $4
+AuthorizedKeysFile $SSH_DIR/authorized_keys.%u
+AllowUsers $SSH_USER $SSH_USER_NODOCKER
+PermitRootLogin no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+AllowTcpForwarding no
+X11Forwarding no
+PermitTTY no
+# Each HTTP connection Ferry opens is one session channel running docker system dial-stdio.
+MaxSessions 64
+LogLevel VERBOSE
+Match User $SSH_USER
+  SetEnv DOCKER_HOST=unix://$SOCK_B
+Match User $SSH_USER_NODOCKER
+  SetEnv PATH=/nonexistent"
+}
+
+ssh_b() { # port command...: as SSH_USER with the lab's key, host keys not recorded anywhere
+  local port=$1; shift
+  timeout 15 ssh -q -i "$SSH_DIR/id_ed25519" -p "$port" -o BatchMode=yes -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 "$SSH_USER@127.0.0.1" "$@"
+}
+
+start_sshd() { # name port host-key
+  local name=$1 port=$2 key=$3
+  local config=$LAB_ETC/sshd-$name.conf pidfile=$RUN_DIR/sshd-$name.pid
+  mkdir -p "$RUN_DIR" "$LAB_DIR/logs" /run/sshd; chmod 755 /run/sshd
+  write_sshd_config "$config" "$port" "$key" "$pidfile"
+  /usr/sbin/sshd -t -f "$config" || die "sshd $name: its configuration $config is invalid"
+  local pid; pid=$(cat "$pidfile" 2>/dev/null || true)
+  if [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == sshd ]]; then
+    if ! config_changed "$pid" "$config" "sshd-$name" && ssh_b "$port" true 2>/dev/null; then log "sshd $name: running on 127.0.0.1:$port (pid $pid)"; return; fi
+    kill "$pid"; for _ in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    log "sshd $name: stopped (pid $pid) to apply $config"
+  fi
+  # -D: stays in the foreground of its own session; keeps no descriptor of this script.
+  setsid bash -c "$CLOSE_FDS"'; exec /usr/sbin/sshd -D -f "$1" -E "$2"' sshd "$config" "$LAB_DIR/logs/sshd-$name.log" </dev/null >/dev/null 2>&1 &
+  record_config $! "$config" "sshd-$name"
+  local i
+  for i in $(seq 1 50); do
+    ssh_b "$port" true 2>/dev/null && { log "sshd $name: up on 127.0.0.1:$port (pid $(cat "$pidfile"))"; return; }
+    sleep 0.2
+  done
+  die "sshd $name: no key login on 127.0.0.1:$port; see $LAB_DIR/logs/sshd-$name.log"
+}
+
+start_sshds() {
+  start_sshd b "$SSH_PORT_B" "$SSH_DIR/host_ed25519"
+  start_sshd b-rekeyed "$SSH_PORT_REKEYED" "$SSH_DIR/host_rekeyed_ed25519"
+  # What dockerode does over ssh: `docker system dial-stdio` on the remote, HTTP through its stdio.
+  local answer
+  answer=$(printf 'GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n' | ssh_b "$SSH_PORT_B" docker system dial-stdio 2>&1 | tr -d '\r' | tail -1) || true
+  [[ $answer == OK ]] || die "ssh $SSH_USER@127.0.0.1:$SSH_PORT_B: docker system dial-stdio did not reach host B (got: $answer)"
+  log "host B over ssh: docker system dial-stdio answers /_ping"
+}
+
+stop_sshds() {
+  local f pid
+  for f in "$RUN_DIR"/sshd-*.pid; do
+    [[ -e $f ]] || continue
+    pid=$(cat "$f")
+    if [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == sshd ]]; then kill "$pid"; log "stopped $(basename "$f" .pid) (pid $pid)"; fi
+    rm -f "$f"
+  done
 }
 
 # ---------------------------------------------------------------------------------------------
 # The counter image: busybox-static only, prints 1, 2, 3 ... once a second
 build_image() {
-  if dk_a image inspect "$IMAGE" >/dev/null 2>&1 && dk_b image inspect "$IMAGE" >/dev/null 2>&1; then
-    log "image $IMAGE present on both hosts"; return
+  if dk_a image inspect "$IMAGE" >/dev/null 2>&1 && dk_b image inspect "$IMAGE" >/dev/null 2>&1 \
+    && dk_c image inspect "$IMAGE" >/dev/null 2>&1; then
+    log "image $IMAGE present on hosts A, B and C"; return
   fi
   if ! dk_a image inspect "$IMAGE" >/dev/null 2>&1; then
     log "building $IMAGE on host A from busybox-static"
@@ -463,10 +666,13 @@ build_image() {
       --change 'WORKDIR /' --change 'LABEL org.opencontainers.image.title=ferry-counter' \
       "$LAB_DIR/counter-rootfs.tar" "$IMAGE" >/dev/null
   fi
-  if ! dk_b image inspect "$IMAGE" >/dev/null 2>&1; then
-    log "copying $IMAGE to host B"
-    dk_a save "$IMAGE" | dk_b load >/dev/null
-  fi
+  local h
+  for h in b c; do
+    if ! "dk_$h" image inspect "$IMAGE" >/dev/null 2>&1; then
+      log "copying $IMAGE to host ${h^^}"
+      dk_a save "$IMAGE" | "dk_$h" load >/dev/null
+    fi
+  done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -814,9 +1020,13 @@ cmd_up() {
   local t0=$SECONDS
   install_packages
   install_criu
+  setup_tls
+  setup_ssh_users
   start_daemons
+  start_sshds
   restart_live_restored A "$SOCK_A"
   restart_live_restored B "$SOCK_B"
+  restart_live_restored C "$SOCK_C"
   build_image
   ((servers)) && build_server_images
   if ((selftest)); then
@@ -827,7 +1037,8 @@ cmd_up() {
     fi
   fi
   ((containers > 0)) && start_containers "$containers"
-  log "lab ready in $((SECONDS - t0)) s: host A unix://$SOCK_A, host B unix://$SOCK_B"
+  log "lab ready in $((SECONDS - t0)) s: host A unix://$SOCK_A; host B unix://$SOCK_B," \
+    "tcp://127.0.0.1:$TLS_PORT_B (TLS), ssh://$SSH_USER@127.0.0.1:$SSH_PORT_B; host C unix://$SOCK_C"
 }
 
 pids_fingerprint() {
@@ -836,7 +1047,7 @@ pids_fingerprint() {
 
 cmd_down() {
   require_root
-  for sock in "$SOCK_A" "$SOCK_B"; do
+  for sock in "$SOCK_A" "$SOCK_B" "$SOCK_C"; do
     if daemon_up "$sock"; then
       local ids; ids=$(docker -H "unix://$sock" ps -aq --filter "label=$LABEL")
       [[ -n $ids ]] && docker -H "unix://$sock" rm -f $ids >/dev/null && log "removed lab containers on unix://$sock"
@@ -848,33 +1059,73 @@ cmd_down() {
     stop_dockerd "$(cat "$f")" "dockerd $(basename "$f" .pid)"
     rm -f "$f"
   done
-  rm -f "$RUN_DIR/selftest.ok"
+  stop_sshds
+  rm -f "$RUN_DIR/selftest.ok" "$RUN_DIR"/config-*
 }
 
+up_or_down() { if [[ -n $1 ]]; then echo "up, docker $1"; else echo down; fi; }
 cmd_status() {
-  for pair in "A:$SOCK_A:/etc/docker/daemon.json" "B:$SOCK_B:$LAB_ETC/daemon-b.json"; do
-    local n=${pair%%:*} rest=${pair#*:}; local s=${rest%%:*} config=${rest#*:}
+  local triple
+  for triple in "A:$SOCK_A:/etc/docker/daemon.json" "B:$SOCK_B:$LAB_ETC/daemon-b.json" "C:$SOCK_C:$LAB_ETC/daemon-c.json"; do
+    local n=${triple%%:*} rest=${triple#*:}; local s=${rest%%:*} config=${rest#*:}
     if daemon_up "$s"; then
       local pid note=''; pid=$(daemon_pid "$config")
       [[ -n $pid ]] && daemon_env_ok "$pid" "${n,,}" \
         || note=' (WARNING: this dockerd has no FERRY_LAB_HOST: it gets the default criu; run lab.sh up)'
-      log "host $n: up on unix://$s, docker $(docker -H "unix://$s" version --format '{{.Server.Version}}')," \
-        "$(docker -H "unix://$s" ps -q | wc -l) running containers, criu $(criu_version_for "${n,,}")$note"
+      log "host $n: up on unix://$s, docker $(docker -H "unix://$s" version --format '{{.Server.Version}}') (API" \
+        "$(docker -H "unix://$s" version --format '{{.Server.APIVersion}}')), $(docker -H "unix://$s" ps -q | wc -l)" \
+        "running containers, criu $(criu_version_for "${n,,}")$note"
     else
-      log "host $n: down; its criu would be $(criu_version_for "${n,,}")"
+      log "host $n: down on unix://$s; its criu would be $(criu_version_for "${n,,}")"
     fi
   done
+  # Host B's other endpoints, each asked for the daemon's version through that endpoint.
+  local v
+  v=$(docker --tlsverify --tlscacert "$TLS_DIR/ca.pem" --tlscert "$TLS_DIR/cert.pem" --tlskey "$TLS_DIR/key.pem" \
+    -H "tcp://127.0.0.1:$TLS_PORT_B" version --format '{{.Server.Version}}' 2>/dev/null) || v=''
+  log "host B: tcp://127.0.0.1:$TLS_PORT_B (mutual TLS, $TLS_DIR): $(up_or_down "$v")"
+  v=$(ssh_b "$SSH_PORT_B" docker version --format '{{.Server.Version}}' 2>/dev/null) || v=''
+  log "host B: ssh://$SSH_USER@127.0.0.1:$SSH_PORT_B (key $SSH_DIR/id_ed25519, OpenSSH" \
+    "$(/usr/sbin/sshd -V 2>&1 | awk '{print $1}' | tr -d ,)): $(up_or_down "$v") (docker system dial-stdio)"
+  v=$(ssh_b "$SSH_PORT_REKEYED" true 2>/dev/null && echo up) || v=down
+  log "host B: ssh://$SSH_USER@127.0.0.1:$SSH_PORT_REKEYED (the same host with another host key, for tests): $v"
   [[ -f $CRIU_CONFIG ]] && log "criu options for runc ($CRIU_CONFIG): $(grep -v '^#' "$CRIU_CONFIG" | grep . | tr '\n' ' ')"
   return 0
 }
 
+# Shell assignments with the lab's endpoints and the paths of its TLS and SSH material (all
+# readable by root only where they are keys). Tests and the demo register hosts from these.
+cmd_env() {
+  cat <<ENV
+FERRY_LAB_A_ENDPOINT=unix://$SOCK_A
+FERRY_LAB_B_ENDPOINT=unix://$SOCK_B
+FERRY_LAB_C_ENDPOINT=unix://$SOCK_C
+FERRY_LAB_B_TLS_ENDPOINT=tcp://127.0.0.1:$TLS_PORT_B
+FERRY_LAB_TLS_CA=$TLS_DIR/ca.pem
+FERRY_LAB_TLS_CERT=$TLS_DIR/cert.pem
+FERRY_LAB_TLS_KEY=$TLS_DIR/key.pem
+FERRY_LAB_TLS_OTHER_CA=$TLS_DIR/other-ca.pem
+FERRY_LAB_TLS_OTHER_CERT=$TLS_DIR/other-cert.pem
+FERRY_LAB_TLS_OTHER_KEY=$TLS_DIR/other-key.pem
+FERRY_LAB_TLS_EXPIRED_CERT=$TLS_DIR/expired-cert.pem
+FERRY_LAB_TLS_EXPIRED_KEY=$TLS_DIR/expired-key.pem
+FERRY_LAB_B_SSH_ENDPOINT=ssh://$SSH_USER@127.0.0.1:$SSH_PORT_B
+FERRY_LAB_B_SSH_REKEYED_ENDPOINT=ssh://$SSH_USER@127.0.0.1:$SSH_PORT_REKEYED
+FERRY_LAB_B_SSH_NODOCKER_ENDPOINT=ssh://$SSH_USER_NODOCKER@127.0.0.1:$SSH_PORT_B
+FERRY_LAB_SSH_KEY=$SSH_DIR/id_ed25519
+FERRY_LAB_SSH_UNKNOWN_KEY=$SSH_DIR/unknown_ed25519
+FERRY_LAB_SSH_HOST_KEY=$SSH_DIR/host_ed25519.pub
+FERRY_LAB_SSH_REKEYED_HOST_KEY=$SSH_DIR/host_rekeyed_ed25519.pub
+ENV
+}
+
 # Points one lab host's checkpoints and restores at another CRIU version. Takes effect with the
 # next criu run: the wrapper reads the file each time; the daemon keeps running.
-cmd_criu() { # a|b 4.1.1|4.2.1|default
+cmd_criu() { # a|b|c 4.1.1|4.2.1|default
   require_root
   local host=${1:-} v=${2:-}
   host=${host,,}
-  [[ $host == a || $host == b ]] || die "usage: lab.sh criu <a|b> <$(IFS='|'; echo "${CRIU_VERSIONS[*]}")|default>"
+  [[ $host == a || $host == b || $host == c ]] || die "usage: lab.sh criu <a|b|c> <$(IFS='|'; echo "${CRIU_VERSIONS[*]}")|default>"
   [[ -x $CRIU_WRAPPER ]] || die "no $CRIU_WRAPPER yet; run scripts/lab.sh up first"
   local file=$LAB_ETC/criu-version-$host
   if [[ $v == default ]]; then
@@ -886,7 +1137,7 @@ cmd_criu() { # a|b 4.1.1|4.2.1|default
     die "unknown CRIU version '$v' (have: ${CRIU_VERSIONS[*]}, or default)"
   fi
   log "host ${host^^}: criu $(criu_version_for "$host")"
-  local config=/etc/docker/daemon.json; [[ $host == b ]] && config=$LAB_ETC/daemon-b.json
+  local config=/etc/docker/daemon.json; [[ $host == a ]] || config=$LAB_ETC/daemon-$host.json
   local pid; pid=$(daemon_pid "$config")
   [[ -z $pid ]] || daemon_env_ok "$pid" "$host" \
     || log "WARNING: host ${host^^}'s dockerd (pid $pid) runs without FERRY_LAB_HOST=$host and keeps the default; run scripts/lab.sh up"
@@ -898,9 +1149,10 @@ main() {
     up) cmd_up "$@" ;;
     down) cmd_down ;;
     status) cmd_status ;;
+    env) cmd_env ;;
     criu) cmd_criu "$@" ;;
     --containers*|--no-self-test|--no-servers) cmd_up "$cmd" "$@" ;;
-    *) die "unknown command '$cmd' (up, down, status, criu)" ;;
+    *) die "unknown command '$cmd' (up, down, status, env, criu)" ;;
   esac
 }
 main "$@"

@@ -93,6 +93,12 @@ export function HostForm({ host, onDone }: { host?: PublicHost; onDone?: () => v
           <input type="checkbox" name="clearSecrets" /> Forget stored TLS material and keys not pasted above
         </label>
       )}
+      {host?.sshHostKey && (
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name="forgetHostKey" /> Forget the pinned SSH host key {host.sshHostKey} (the host was reinstalled; the next
+          connection pins the key it presents)
+        </label>
+      )}
       <div className="flex flex-wrap items-center gap-2">
         <Button type="submit" disabled={busy}>
           {saving ? "Saving…" : host ? "Save changes" : "Register host"}
@@ -139,6 +145,7 @@ function ProbeSummary({ probe }: { probe: NonNullable<HostFormState["probe"]> })
         Docker {probe.dockerVersion}, API {probe.apiVersion}, experimental {probe.experimental ? "on" : "off"}, {probe.cpus} CPUs,{" "}
         {formatBytes(probe.memTotal)} memory, {probe.containersRunning}/{probe.containersTotal} containers running, root {probe.dockerRootDir}
       </p>
+      {probe.sshHostKey && <p className="font-mono text-xs">SSH host key {probe.sshHostKey} (pinned when the host is saved)</p>}
       {probe.warning && <p className="mt-1 text-amber-800 dark:text-amber-300">{probe.warning}</p>}
     </div>
   );

@@ -119,6 +119,11 @@ function HostRow({
           <div className="font-medium">{h.name}</div>
           <div className="font-mono text-xs text-slate-500">{h.endpoint}</div>
           {(h.hasTls || h.hasSshKey) && <div className="text-xs text-slate-500">{h.hasTls ? "TLS client certificate stored" : "SSH key stored"}</div>}
+          {h.sshHostKey && (
+            <div className="max-w-64 break-all font-mono text-xs text-slate-500" data-testid={`host-key-${h.name}`} title={`pinned ${h.sshHostKeyPinnedAt ?? ""}`}>
+              host key {h.sshHostKey}
+            </div>
+          )}
         </td>
         <td className="px-4 py-3">
           <HealthBadge status={h.healthStatus} error={h.healthError} />

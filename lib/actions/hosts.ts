@@ -63,7 +63,7 @@ export async function saveHostAction(_prev: HostFormState, form: FormData): Prom
   try {
     const host =
       typeof id === "string" && id
-        ? await updateHost(hostIdSchema.parse(id), { ...formInput(form), clearSecrets: form.get("clearSecrets") === "on" })
+        ? await updateHost(hostIdSchema.parse(id), { ...formInput(form), clearSecrets: form.get("clearSecrets") === "on", forgetHostKey: form.get("forgetHostKey") === "on" })
         : await createHost(formInput(form));
     revalidatePath("/hosts");
     revalidatePath("/containers");

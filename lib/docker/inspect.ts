@@ -1,6 +1,6 @@
 import "server-only";
 import type Docker from "dockerode";
-import { dockerCall, dockerFor, type HostConnection } from "@/lib/docker/client";
+import { dockerCall, dockerFor, sshHostKeySeen, type HostConnection } from "@/lib/docker/client";
 import { DockerError, toDockerError, type DockerErrorCode } from "@/lib/docker/errors";
 import { parseDockerUptime } from "@/lib/format";
 
@@ -18,7 +18,7 @@ export type HostFacts = {
 };
 
 export type ProbeResult =
-  | ({ ok: true; warning: string | null; checkedAt: Date; latencyMs: number } & HostFacts)
+  | ({ ok: true; warning: string | null; checkedAt: Date; latencyMs: number; sshHostKey: string | null } & HostFacts)
   | { ok: false; code: DockerErrorCode; error: string; checkedAt: Date };
 
 /** A ProbeResult as it crosses to the browser (dates as ISO text). */
@@ -47,7 +47,7 @@ export async function probeHost(host: HostConnection, timeoutMs: number): Promis
     const warning = facts.experimental
       ? null
       : "experimental mode is off: checkpoint/restore needs \"experimental\": true in daemon.json";
-    return { ok: true, warning, checkedAt: new Date(), latencyMs: Date.now() - started, ...facts };
+    return { ok: true, warning, checkedAt: new Date(), latencyMs: Date.now() - started, sshHostKey: sshHostKeySeen(docker), ...facts };
   } catch (err) {
     const e = toDockerError(err, host.name);
     return { ok: false, code: e.code, error: e.message, checkedAt: new Date() };

@@ -21,6 +21,9 @@ export type PublicHost = {
   endpoint: string;
   hasTls: boolean;
   hasSshKey: boolean;
+  /** The SSH host key fingerprint pinned on first use, and when (public facts, not secrets). */
+  sshHostKey: string | null;
+  sshHostKeyPinnedAt: string | null;
   healthStatus: "ok" | "warning" | "error" | "unknown";
   healthError: string | null;
   healthErrorCode: string | null;
@@ -47,6 +50,8 @@ export function toPublicHost(h: Host): PublicHost {
     endpoint: h.endpoint,
     hasTls: Boolean(h.tlsCa && h.tlsCert && h.tlsKey),
     hasSshKey: Boolean(h.sshKey),
+    sshHostKey: h.sshHostKey,
+    sshHostKeyPinnedAt: h.sshHostKeyPinnedAt?.toISOString() ?? null,
     healthStatus: (["ok", "warning", "error"].includes(h.healthStatus) ? h.healthStatus : "unknown") as PublicHost["healthStatus"],
     healthError: h.healthError,
     healthErrorCode: h.healthErrorCode,
@@ -151,7 +156,9 @@ const storedMiB = (bytes: bigint | null) => (bytes === null ? undefined : Number
 /**
  * Edits a host: the hosts page's edit form and PATCH /api/v1/hosts/{id}. Fields left out keep what
  * is stored (hostPatchSchema says how secrets and limits are kept or reset); the result must still
- * be a whole host (hostInputSchema and the TLS/SSH rules), and is checked at once.
+ * be a whole host (hostInputSchema and the TLS/SSH rules), and is checked at once. The pinned SSH
+ * host key is forgotten on request (forgetHostKey: the host was reinstalled) or when the endpoint
+ * changes (another server); the next successful connection pins the key it presents.
  */
 export async function updateHost(id: string, patch: HostPatch): Promise<Host> {
   const parsed = hostPatchSchema.safeParse(patch);
@@ -180,6 +187,7 @@ export async function updateHost(id: string, patch: HostPatch): Promise<Host> {
       tlsKey: v.tlsKey ?? null,
       sshKey: v.sshKey ?? null,
       ...limits(v),
+      ...(p.forgetHostKey || v.endpoint !== existing.endpoint ? { sshHostKey: null, sshHostKeyPinnedAt: null } : {}),
     },
   });
   getIo()?.to(ROOMS.hosts).emit("hosts:changed");
@@ -234,6 +242,8 @@ export async function refreshHealth(id: string): Promise<Host> {
         containersTotal: result.containersTotal,
         osType: result.osType,
         kernelVersion: result.kernelVersion,
+        // Trust on first use: the first successful SSH connection pins the host key it was shown.
+        ...(result.sshHostKey && !host.sshHostKey ? { sshHostKey: result.sshHostKey, sshHostKeyPinnedAt: result.checkedAt } : {}),
       }
     : { healthStatus: "error", healthError: result.error, healthErrorCode: result.code, healthCheckedAt: result.checkedAt };
   const updated = await db.host.update({ where: { id }, data });

@@ -65,7 +65,7 @@ function progressAnnouncer(): BatchRun["progress"] {
   };
 }
 
-const toSide = (h: Host): ops.HostSide => ({ id: h.id, name: h.name, endpoint: h.endpoint, tlsCa: h.tlsCa, tlsCert: h.tlsCert, tlsKey: h.tlsKey, sshKey: h.sshKey });
+const toSide = (h: Host): ops.HostSide => ({ id: h.id, name: h.name, endpoint: h.endpoint, tlsCa: h.tlsCa, tlsCert: h.tlsCert, tlsKey: h.tlsKey, sshKey: h.sshKey, sshHostKey: h.sshHostKey });
 const msg = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const warningsOf = (m: Move) => (m.warnings.length ? JSON.stringify(m.warnings) : null);
 

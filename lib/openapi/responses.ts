@@ -46,9 +46,16 @@ export const hostSchema = z
     endpoint: z.string(),
     hasTls: z.boolean().describe("TLS material is set (it is never returned)"),
     hasSshKey: z.boolean().describe("an SSH key is set (it is never returned)"),
+    sshHostKey: z.string().nullable().describe("the SSH host key fingerprint (SHA256:…) pinned by the first successful connection"),
+    sshHostKeyPinnedAt: isoOrNull,
     healthStatus: z.enum(["ok", "warning", "error", "unknown"]),
     healthError: z.string().nullable(),
-    healthErrorCode: z.string().nullable(),
+    healthErrorCode: z
+      .string()
+      .nullable()
+      .describe(
+        "why the host is unreachable: CONNECTION_REFUSED, TLS_UNTRUSTED_SERVER, TLS_CLIENT_CERT_EXPIRED, TLS_CLIENT_CERT_REJECTED, SSH_HOST_KEY_CHANGED, SSH_AUTH_FAILED, SSH_NO_DOCKER, UNREACHABLE, TIMEOUT, TLS, …",
+      ),
     healthCheckedAt: isoOrNull,
     dockerVersion: z.string().nullable(),
     apiVersion: z.string().nullable(),

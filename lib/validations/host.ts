@@ -101,6 +101,10 @@ export const hostPatchSchema = z.strictObject(
     endpoint: endpointSchema.optional(),
     ...secrets,
     clearSecrets: z.boolean({ message: "clearSecrets must be true or false" }).optional().describe("forget the stored TLS material and SSH key not sent in this change"),
+    forgetHostKey: z
+      .boolean({ message: "forgetHostKey must be true or false" })
+      .optional()
+      .describe("forget the pinned SSH host key (the host was reinstalled); the next successful connection pins the key it presents"),
     memoryBudgetMiB: resettableInt(...MEMORY_BUDGET).describe(`${LIMIT_TEXT.memoryBudgetMiB}; null: back to the default`),
     maxConcurrency: resettableInt(...MAX_CONCURRENCY).describe(`${LIMIT_TEXT.maxConcurrency}; null: back to the default`),
   },

@@ -1,20 +1,58 @@
 import fs from "node:fs";
 import Docker from "dockerode";
 
-/** The lab's two hosts (scripts/lab.sh). Tests that need them fail, never skip, when they are down. */
+/** The lab's three hosts (scripts/lab.sh). Tests that need them fail, never skip, when they are down. */
 export const LAB = {
   a: { name: "lab-a", endpoint: "unix:///var/run/docker.sock", socketPath: "/var/run/docker.sock" },
   b: { name: "lab-b", endpoint: "unix:///run/ferry-lab-b.sock", socketPath: "/run/ferry-lab-b.sock" },
+  c: { name: "lab-c", endpoint: "unix:///run/ferry-lab-c.sock", socketPath: "/run/ferry-lab-c.sock" },
   image: "ferry/counter:lab",
   label: "ferry.lab",
 } as const;
 
-export function labDocker(which: "a" | "b"): Docker {
+export type LabHost = "a" | "b" | "c";
+const LAB_HOSTS = ["a", "b", "c"] as const;
+
+/**
+ * Host B's other endpoints and the lab's TLS and SSH material (`scripts/lab.sh env` prints the
+ * same paths). The files are root's; tests run as root, as the lab does.
+ */
+const TLS = "/etc/ferry-lab/tls";
+const SSH = "/etc/ferry-lab/ssh";
+export const LAB_REMOTE = {
+  tlsEndpoint: "tcp://127.0.0.1:23760",
+  tls: { ca: `${TLS}/ca.pem`, cert: `${TLS}/cert.pem`, key: `${TLS}/key.pem` },
+  /** A second CA (not B's), a client certificate from it, and an expired one from B's CA. */
+  otherCa: `${TLS}/other-ca.pem`,
+  otherClient: { cert: `${TLS}/other-cert.pem`, key: `${TLS}/other-key.pem` },
+  expiredClient: { cert: `${TLS}/expired-cert.pem`, key: `${TLS}/expired-key.pem` },
+  sshEndpoint: "ssh://ferry-lab@127.0.0.1:23722",
+  /** The same daemon behind an sshd with another host key: host B "after a reinstall". */
+  sshRekeyedEndpoint: "ssh://ferry-lab@127.0.0.1:23723",
+  /** A user who logs in but has no docker on its PATH. */
+  sshNoDockerEndpoint: "ssh://ferry-lab-nodocker@127.0.0.1:23722",
+  sshKey: `${SSH}/id_ed25519`,
+  /** A key no lab user authorizes. */
+  sshUnknownKey: `${SSH}/unknown_ed25519`,
+  sshHostKeyPub: `${SSH}/host_ed25519.pub`,
+  sshRekeyedHostKeyPub: `${SSH}/host_rekeyed_ed25519.pub`,
+} as const;
+
+export const readLabFile = (path: string) => fs.readFileSync(path, "utf8");
+
+/** Host B over mutual TLS or SSH, as a host form would register it. */
+export function remoteB(kind: "tls" | "ssh", name: string) {
+  return kind === "tls"
+    ? { name, endpoint: LAB_REMOTE.tlsEndpoint, tlsCa: readLabFile(LAB_REMOTE.tls.ca), tlsCert: readLabFile(LAB_REMOTE.tls.cert), tlsKey: readLabFile(LAB_REMOTE.tls.key) }
+    : { name, endpoint: LAB_REMOTE.sshEndpoint, sshKey: readLabFile(LAB_REMOTE.sshKey) };
+}
+
+export function labDocker(which: LabHost): Docker {
   return new Docker({ socketPath: LAB[which].socketPath, version: "v1.41" });
 }
 
 export async function assertLabUp(): Promise<void> {
-  for (const which of ["a", "b"] as const) {
+  for (const which of LAB_HOSTS) {
     const sock = LAB[which].socketPath;
     if (!fs.existsSync(sock)) throw new Error(`lab host ${which.toUpperCase()} is down: ${sock} is missing. Run: npm run lab`);
     await labDocker(which)
@@ -26,7 +64,7 @@ export async function assertLabUp(): Promise<void> {
 }
 
 /** Starts a counter container (prints 1, 2, 3 … once a second) on a lab host. */
-export async function startCounter(which: "a" | "b", name: string): Promise<string> {
+export async function startCounter(which: LabHost, name: string): Promise<string> {
   return startContainer(which, name);
 }
 
@@ -35,7 +73,7 @@ export async function startCounter(which: "a" | "b", name: string): Promise<stri
  * run whose database is gone cannot have them swept: the sweep never touches what it does not know).
  */
 export async function removeTestContainers(): Promise<void> {
-  for (const which of ["a", "b"] as const) {
+  for (const which of LAB_HOSTS) {
     const docker = labDocker(which);
     const list = [
       ...(await docker.listContainers({ all: true, filters: { label: ["ferry.test=1"] } })),
@@ -46,7 +84,7 @@ export async function removeTestContainers(): Promise<void> {
 }
 
 /** The numbers a counter container printed, in order (docker logs, stdout). */
-export async function counterValues(which: "a" | "b", id: string): Promise<number[]> {
+export async function counterValues(which: LabHost, id: string): Promise<number[]> {
   const buf = (await labDocker(which).getContainer(id).logs({ stdout: true, stderr: false, follow: false })) as unknown as Buffer;
   // Non-TTY logs are multiplexed: 8-byte frame headers before each chunk.
   const lines: string[] = [];
@@ -63,7 +101,7 @@ export async function counterValues(which: "a" | "b", id: string): Promise<numbe
 
 /** Starts a container with any command on a lab host (test-labelled, no network). */
 export async function startContainer(
-  which: "a" | "b",
+  which: LabHost,
   name: string,
   extra: { Entrypoint?: string[]; Cmd?: string[]; Image?: string; HostConfig?: Record<string, unknown> } = {},
 ): Promise<string> {
@@ -98,7 +136,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | null | unde
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until a counter container has printed at least `n` numbers; returns them. */
-export async function untilCounted(which: "a" | "b", id: string, n = 1, timeoutMs = 30_000): Promise<number[]> {
+export async function untilCounted(which: LabHost, id: string, n = 1, timeoutMs = 30_000): Promise<number[]> {
   return waitFor(`${id} on ${which.toUpperCase()} to print ${n} number(s)`, async () => {
     const v = await counterValues(which, id).catch(() => []);
     return v.length >= n ? v : null;
@@ -106,7 +144,7 @@ export async function untilCounted(which: "a" | "b", id: string, n = 1, timeoutM
 }
 
 /** Waits until a counter container prints a number above `after`; returns its numbers. */
-export async function untilPast(which: "a" | "b", id: string, after: number, timeoutMs = 30_000): Promise<number[]> {
+export async function untilPast(which: LabHost, id: string, after: number, timeoutMs = 30_000): Promise<number[]> {
   return waitFor(`${id} on ${which.toUpperCase()} to print past ${after}`, async () => {
     const v = await counterValues(which, id).catch(() => []);
     return v.length && v.at(-1)! > after ? v : null;
@@ -114,12 +152,12 @@ export async function untilPast(which: "a" | "b", id: string, after: number, tim
 }
 
 /** Containers Ferry's helpers left behind on a lab host (must be none). */
-export async function leftoverHelpers(which: "a" | "b"): Promise<number> {
+export async function leftoverHelpers(which: LabHost): Promise<number> {
   return (await labDocker(which).listContainers({ all: true, filters: { label: ["ferry.helper"] } })).length;
 }
 
 /** Reads one file out of a container through the archive API. */
-export async function readFileFrom(which: "a" | "b", id: string, path: string): Promise<string> {
+export async function readFileFrom(which: LabHost, id: string, path: string): Promise<string> {
   const stream = (await labDocker(which).getContainer(id).getArchive({ path })) as unknown as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
@@ -132,7 +170,7 @@ export async function readFileFrom(which: "a" | "b", id: string, path: string): 
 export const SERVER_IMAGES = { redis: "ferry/redis:lab", nginx: "ferry/nginx:lab", postgres: "ferry/postgres:lab" } as const;
 
 /** Runs a program inside a running container (docker exec) and returns its exit code and output. */
-export async function execIn(which: "a" | "b", id: string, cmd: string[], opts: { user?: string } = {}): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+export async function execIn(which: LabHost, id: string, cmd: string[], opts: { user?: string } = {}): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const docker = labDocker(which);
   const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, User: opts.user });
   const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
@@ -156,13 +194,13 @@ function demux(buf: Buffer): { stdout: string; stderr: string } {
 }
 
 /** stdout lines a container printed (docker logs). */
-export async function logLines(which: "a" | "b", id: string): Promise<string[]> {
+export async function logLines(which: LabHost, id: string): Promise<string[]> {
   const buf = (await labDocker(which).getContainer(id).logs({ stdout: true, stderr: false, follow: false })) as unknown as Buffer;
   return demux(buf).stdout.split("\n").filter(Boolean);
 }
 
 /** Whether a container (by name or id) runs on a lab host; false when it does not exist. */
-export async function isRunning(which: "a" | "b", id: string): Promise<boolean> {
+export async function isRunning(which: LabHost, id: string): Promise<boolean> {
   return labDocker(which)
     .getContainer(id)
     .inspect()
