@@ -20,7 +20,28 @@ import { runTool } from "@/lib/migration/probe";
 export type ScanTarget = { id: string; pid?: number; cgroupParent?: string | null };
 export type HostScan = { sockets: Map<string, SocketInventory>; memory: Map<string, number> };
 
+/** Containers per run of the tool, and runs at once: the tool's many small writes reach Ferry one by one, so 400 in one run take seconds. */
+const PER_RUN = 100;
+const RUNS_AT_ONCE = 4;
+
 export async function scanContainers(side: Side, containers: ScanTarget[], want: { sockets: boolean; memory: boolean }): Promise<HostScan> {
+  const out: HostScan = { sockets: new Map(), memory: new Map() };
+  const chunks = Array.from({ length: Math.ceil(containers.length / PER_RUN) }, (_, i) => containers.slice(i * PER_RUN, (i + 1) * PER_RUN));
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      const part = await scanRun(side, chunks[next++]!, want);
+      for (const [k, v] of part.sockets) out.sockets.set(k, v);
+      for (const [k, v] of part.memory) out.memory.set(k, v);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(RUNS_AT_ONCE, chunks.length) }, worker));
+  const missing = want.memory ? containers.filter((c) => !out.memory.has(c.id)).map((c) => c.id) : [];
+  if (missing.length) for (const [id, bytes] of await sampleMemory(side.host, missing, env().FERRY_DOCKER_TIMEOUT_MS)) out.memory.set(id, bytes);
+  return out;
+}
+
+async function scanRun(side: Side, containers: ScanTarget[], want: { sockets: boolean; memory: boolean }): Promise<HostScan> {
   const out: HostScan = { sockets: new Map(), memory: new Map() };
   const withPid = want.sockets ? containers.filter((c) => (c.pid ?? 0) > 0) : [];
   const mem = want.memory ? containers.map((c) => ({ id: c.id, files: memoryFiles(side.cgroup, c.id, c.cgroupParent) })) : [];
@@ -48,7 +69,5 @@ export async function scanContainers(side: Side, containers: ScanTarget[], want:
       if (bytes !== null) out.memory.set(m.id, bytes);
     }
   }
-  const missing = mem.filter((m) => !out.memory.has(m.id)).map((m) => m.id);
-  if (missing.length) for (const [id, bytes] of await sampleMemory(side.host, missing, env().FERRY_DOCKER_TIMEOUT_MS)) out.memory.set(id, bytes);
   return out;
 }
