@@ -631,9 +631,13 @@ start_sshds() {
   start_sshd b "$SSH_PORT_B" "$SSH_DIR/host_ed25519"
   start_sshd b-rekeyed "$SSH_PORT_REKEYED" "$SSH_DIR/host_rekeyed_ed25519"
   # What dockerode does over ssh: `docker system dial-stdio` on the remote, HTTP through its stdio.
-  local answer
-  answer=$(printf 'GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n' | ssh_b "$SSH_PORT_B" docker system dial-stdio 2>&1 | tr -d '\r' | tail -1) || true
-  [[ $answer == OK ]] || die "ssh $SSH_USER@127.0.0.1:$SSH_PORT_B: docker system dial-stdio did not reach host B (got: $answer)"
+  # Only its stdout is the answer: dial-stdio may log "error while CloseWrite" on stderr once the
+  # daemon has closed the connection, which is harmless (and has no newline before it).
+  local answer errfile
+  errfile=$(mktemp)
+  answer=$(printf 'GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n' | ssh_b "$SSH_PORT_B" docker system dial-stdio 2>"$errfile" | tr -d '\r' | tail -1) || true
+  [[ $answer == OK ]] || die "ssh $SSH_USER@127.0.0.1:$SSH_PORT_B: docker system dial-stdio did not reach host B (got: $answer; $(head -c 300 "$errfile"))"
+  rm -f "$errfile"
   log "host B over ssh: docker system dial-stdio answers /_ping"
 }
 
