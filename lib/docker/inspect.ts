@@ -3,6 +3,7 @@ import type Docker from "dockerode";
 import { dockerCall, dockerFor, sshHostKeySeen, type HostConnection } from "@/lib/docker/client";
 import { DockerError, toDockerError, type DockerErrorCode } from "@/lib/docker/errors";
 import { parseDockerUptime } from "@/lib/format";
+import { mapLimit } from "@/lib/migration/semaphore";
 
 export type HostFacts = {
   dockerVersion: string;
@@ -89,26 +90,21 @@ export async function sampleMemory(
 ): Promise<Map<string, number>> {
   const docker = dockerFor(host, { timeoutMs });
   const out = new Map<string, number>();
-  let next = 0;
-  async function worker() {
-    while (next < containerIds.length) {
-      const id = containerIds[next++]!;
-      try {
-        const stats = (await dockerCall(host.name, timeoutMs, () =>
-          docker.getContainer(id).stats({ stream: false, "one-shot": true } as { stream: false }),
-        )) as { memory_stats?: { usage?: number; stats?: Record<string, number> } };
-        const usage = stats.memory_stats?.usage;
-        if (typeof usage === "number") {
-          // Like `docker stats`: page cache does not count as used memory.
-          const cache = stats.memory_stats?.stats?.total_inactive_file ?? stats.memory_stats?.stats?.inactive_file ?? 0;
-          out.set(id, Math.max(0, usage - cache));
-        }
-      } catch (err) {
-        // A container that stopped between listing and sampling has no memory figure: fine.
-        if (!(err instanceof DockerError && err.code === "NOT_FOUND")) throw err;
+  await mapLimit(containerIds, concurrency, async (id) => {
+    try {
+      const stats = (await dockerCall(host.name, timeoutMs, () =>
+        docker.getContainer(id).stats({ stream: false, "one-shot": true } as { stream: false }),
+      )) as { memory_stats?: { usage?: number; stats?: Record<string, number> } };
+      const usage = stats.memory_stats?.usage;
+      if (typeof usage === "number") {
+        // Like `docker stats`: page cache does not count as used memory.
+        const cache = stats.memory_stats?.stats?.total_inactive_file ?? stats.memory_stats?.stats?.inactive_file ?? 0;
+        out.set(id, Math.max(0, usage - cache));
       }
+    } catch (err) {
+      // A container that stopped between listing and sampling has no memory figure: fine.
+      if (!(err instanceof DockerError && err.code === "NOT_FOUND")) throw err;
     }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, containerIds.length) }, worker));
+  });
   return out;
 }

@@ -376,11 +376,11 @@ export class MigrationEngine {
         }
         await this.hooks.afterPhase?.({ item: m.item, phase: p.phase });
       }
-      if (ended) await closePhase(m.item.id, ended);
+      if (ended) await closePhase(ended);
       return true;
     } catch (err) {
       // A phase that ended but whose row was not written yet (its successor's start failed).
-      if (ended) await closePhase(m.item.id, ended).catch(() => undefined);
+      if (ended) await closePhase(ended).catch(() => undefined);
       await this.fail(m, MigrationError.wrap(current, err));
       return false;
     }

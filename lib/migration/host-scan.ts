@@ -7,6 +7,7 @@ import { CGROUP_MOUNT, memoryFiles, memoryFromFiles } from "@/lib/migration/cgro
 import { inventory, NET_TABLES, parseNetTable, splitCatOutput, type SocketEntry, type SocketInventory } from "@/lib/migration/connections";
 import type { Side } from "@/lib/migration/docker-ops";
 import { runTool } from "@/lib/migration/probe";
+import { mapLimit } from "@/lib/migration/semaphore";
 
 /**
  * What the containers of one host hold, seen from the host through the Engine API alone: one
@@ -25,17 +26,9 @@ const PER_RUN = 100;
 const RUNS_AT_ONCE = 4;
 
 export async function scanContainers(side: Side, containers: ScanTarget[], want: { sockets: boolean; memory: boolean }): Promise<HostScan> {
-  const out: HostScan = { sockets: new Map(), memory: new Map() };
   const chunks = Array.from({ length: Math.ceil(containers.length / PER_RUN) }, (_, i) => containers.slice(i * PER_RUN, (i + 1) * PER_RUN));
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      const part = await scanRun(side, chunks[next++]!, want);
-      for (const [k, v] of part.sockets) out.sockets.set(k, v);
-      for (const [k, v] of part.memory) out.memory.set(k, v);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(RUNS_AT_ONCE, chunks.length) }, worker));
+  const parts = await mapLimit(chunks, RUNS_AT_ONCE, (chunk) => scanRun(side, chunk, want));
+  const out: HostScan = { sockets: new Map(parts.flatMap((p) => [...p.sockets])), memory: new Map(parts.flatMap((p) => [...p.memory])) };
   const missing = want.memory ? containers.filter((c) => !out.memory.has(c.id)).map((c) => c.id) : [];
   if (missing.length) for (const [id, bytes] of await sampleMemory(side.host, missing, env().FERRY_DOCKER_TIMEOUT_MS)) out.memory.set(id, bytes);
   return out;

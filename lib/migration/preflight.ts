@@ -8,6 +8,7 @@ import { call, inspectOrNull, openSide, type Side } from "@/lib/migration/docker
 import { holdsInetSockets, describeInventory, type SocketInventory } from "@/lib/migration/connections";
 import { hostCriu, summarize, type CriuCapability, type CriuProbe } from "@/lib/migration/criu";
 import { scanContainers } from "@/lib/migration/host-scan";
+import { mapLimit } from "@/lib/migration/semaphore";
 import { TERMINAL } from "@/lib/migration/state";
 import type { MigrationOptions, MigrationRequestParsed } from "@/lib/validations/migration";
 import { cachedMemory } from "@/lib/hosts/containers";
@@ -65,29 +66,21 @@ export async function targetUsage(side: Side): Promise<number> {
   return running.reduce((sum, c) => sum + (mem.get(c.Id) ?? 0) + SHIM_OVERHEAD_BYTES, 0);
 }
 
-/** Memory of containers: the table's samples when under two minutes old, read from their cgroups otherwise. */
-async function memoryOf(side: Side, containers: { id: string; cgroupParent?: string | null }[]): Promise<Map<string, number>> {
+/** The containers table's memory samples of these containers that are under two minutes old. */
+function recentMemory(hostId: string, ids: string[]): Map<string, number> {
   const out = new Map<string, number>();
-  const missing = containers.filter((c) => {
-    const cached = cachedMemory(side.host.id, c.id, 120_000);
-    if (cached !== undefined) out.set(c.id, cached);
-    return cached === undefined;
-  });
-  for (const [id, bytes] of (await scanContainers(side, missing, { sockets: false, memory: true })).memory) out.set(id, bytes);
+  for (const id of ids) {
+    const bytes = cachedMemory(hostId, id, 120_000);
+    if (bytes !== undefined) out.set(id, bytes);
+  }
   return out;
 }
 
-/** `fn` over `values`, at most `limit` at once; results in the order of `values`. */
-async function mapLimit<T, R>(values: T[], limit: number, fn: (v: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(values.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < values.length) {
-      const i = next++;
-      out[i] = await fn(values[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, worker));
+/** Memory of containers: the table's recent samples, read from their cgroups otherwise. */
+async function memoryOf(side: Side, containers: { id: string }[]): Promise<Map<string, number>> {
+  const out = recentMemory(side.host.id, containers.map((c) => c.id));
+  const missing = containers.filter((c) => !out.has(c.id));
+  for (const [id, bytes] of (await scanContainers(side, missing, { sockets: false, memory: true })).memory) out.set(id, bytes);
   return out;
 }
 
@@ -250,11 +243,7 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
     if (!side || typeof side === "string") continue;
     const ours = items.filter((i) => i.hostId === id && infos.has(i));
     const scannable = (i: PlanItem) => infos.get(i)!.HostConfig.NetworkMode !== "host";
-    const cached = new Map<string, number>();
-    for (const i of ours) {
-      const bytes = cachedMemory(id, i.containerId, 120_000);
-      if (bytes !== undefined) cached.set(i.containerId, bytes);
-    }
+    const cached = recentMemory(id, ours.map((i) => i.containerId));
     const scan = await scanContainers(
       side,
       ours.map((i) => ({ id: i.containerId, pid: scannable(i) ? infos.get(i)!.State.Pid : 0, cgroupParent: infos.get(i)!.HostConfig.CgroupParent })),

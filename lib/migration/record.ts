@@ -154,13 +154,13 @@ export async function startPhase(itemId: string, name: PhaseName): Promise<strin
 
 /** Ends a phase's row outside a status change, with the item fields the phase found. */
 export async function endPhase(phaseId: string, ok: boolean, detail?: string | null, bytes?: number | null): Promise<void> {
-  await closePhase(null, { phaseId, ok, detail, bytes });
+  await closePhase({ phaseId, ok, detail, bytes });
 }
 
-export async function closePhase(itemId: string | null, end: PhaseEnd): Promise<void> {
-  const phase = db.migrationPhase.update({ where: { id: end.phaseId }, data: endData(end), select: { itemId: true, item: { select: { migrationId: true } } } });
-  const fields = end.data && Object.keys(end.data).length ? end.data : null;
-  const [p] = itemId && fields ? await db.$transaction([phase, db.migrationItem.update({ where: { id: itemId }, data: fields, select: { id: true } })]) : [await phase];
+/** Ends a phase's row and writes the item fields it found with it (one statement: the row knows its item). */
+export async function closePhase(end: PhaseEnd): Promise<void> {
+  const fields = end.data && Object.keys(end.data).length ? { item: { update: end.data } } : {};
+  const p = await db.migrationPhase.update({ where: { id: end.phaseId }, data: { ...endData(end), ...fields }, select: { itemId: true, item: { select: { migrationId: true } } } });
   await announceItem(p.itemId, p.item.migrationId);
 }
 

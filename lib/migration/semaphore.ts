@@ -75,3 +75,17 @@ export class Channel<T> {
     for (const t of this.takers.splice(0)) t(null);
   }
 }
+
+/** `fn` over `values`, at most `limit` at once; the results in the order of `values`. */
+export async function mapLimit<T, R>(values: readonly T[], limit: number, fn: (v: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(values.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < values.length) {
+      const i = next++;
+      out[i] = await fn(values[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, worker));
+  return out;
+}

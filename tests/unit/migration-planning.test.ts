@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CapacityLedger, defaultBudget, memoryNeed, SHIM_OVERHEAD_BYTES } from "@/lib/migration/capacity";
 import { changedPaths } from "@/lib/migration/docker-ops";
-import { Channel, Semaphore } from "@/lib/migration/semaphore";
+import { Channel, mapLimit, Semaphore } from "@/lib/migration/semaphore";
 import { migrationRequestSchema } from "@/lib/validations/migration";
 
 const MiB = 1024 * 1024;
@@ -55,6 +55,21 @@ describe("semaphore", () => {
     expect(s.inUse).toBe(0);
   });
   it("refuses a non-positive limit", () => expect(() => new Semaphore(0)).toThrow());
+});
+
+describe("mapLimit", () => {
+  it("runs at most `limit` at once and answers in the order of its input", async () => {
+    let active = 0;
+    let peak = 0;
+    const out = await mapLimit([30, 5, 20, 1, 10], 2, async (ms) => {
+      peak = Math.max(peak, ++active);
+      await new Promise((r) => setTimeout(r, ms));
+      active--;
+      return ms * 2;
+    });
+    expect(out).toEqual([60, 10, 40, 2, 20]);
+    expect(peak).toBe(2);
+  });
 });
 
 describe("channel (the engine's stages: preparation runs at most `capacity` ahead of the lanes)", () => {
