@@ -136,7 +136,8 @@ export function MigrateDialog({ selected, hosts, onClose }: { selected: Containe
         {plan && (
           <div className="space-y-2">
             <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="plan-summary">
-              Pre-flight: {runnable} of {plan.items.length} can move to {plan.target.name}. Memory budget {formatBytes(plan.target.budgetBytes)}, {formatBytes(plan.target.usedBytes)} in use.
+              Pre-flight: {runnable} of {plan.items.length} can move to {plan.targets.map((t) => t.name).join(", ")}.
+              {plan.targets.map((t) => (t.unavailable ? ` ${t.unavailable}.` : ` Memory budget ${formatBytes(t.budgetBytes)}, ${formatBytes(t.usedBytes)} in use.`))}
             </p>
             <div className="max-h-72 overflow-auto rounded-md border border-slate-200 dark:border-slate-800">
               <table className="w-full text-left text-sm" aria-label="Migration plan">

@@ -39,6 +39,9 @@ export type PublicHost = {
   kernelVersion: string | null;
   memoryBudgetBytes: number | null;
   maxConcurrency: number | null;
+  /** In maintenance: takes no new containers (set by an evacuation, or by hand). */
+  maintenance: boolean;
+  maintenanceSince: string | null;
   /** The last CRIU capability probe (pre-flight runs it; "Probe CRIU" refreshes it). */
   criu: CriuProbe | null;
 };
@@ -67,6 +70,8 @@ export function toPublicHost(h: Host): PublicHost {
     kernelVersion: h.kernelVersion,
     memoryBudgetBytes: h.memoryBudgetBytes === null ? null : Number(h.memoryBudgetBytes),
     maxConcurrency: h.maxConcurrency,
+    maintenance: h.maintenance,
+    maintenanceSince: h.maintenanceSince?.toISOString() ?? null,
     criu: parseCriuProbe(h.criuProbe),
   };
 }
@@ -187,6 +192,7 @@ export async function updateHost(id: string, patch: HostPatch): Promise<Host> {
       tlsKey: v.tlsKey ?? null,
       sshKey: v.sshKey ?? null,
       ...limits(v),
+      ...(p.maintenance === undefined || p.maintenance === existing.maintenance ? {} : maintenanceFields(p.maintenance)),
       ...(p.forgetHostKey || v.endpoint !== existing.endpoint ? { sshHostKey: null, sshHostKeyPinnedAt: null } : {}),
     },
   });
@@ -194,10 +200,24 @@ export async function updateHost(id: string, patch: HostPatch): Promise<Host> {
   return refreshHealth(id);
 }
 
+const maintenanceFields = (on: boolean) => ({ maintenance: on, maintenanceSince: on ? new Date() : null });
+
+/**
+ * Puts a host into maintenance (it takes no new containers: pre-flight refuses it as a target and
+ * the engine admits nothing more onto it) or takes it out. Containers already on it stay.
+ */
+export async function setMaintenance(id: string, on: boolean): Promise<Host> {
+  const host = await getHost(id);
+  if (host.maintenance === on) return host;
+  const updated = await db.host.update({ where: { id }, data: maintenanceFields(on) });
+  getIo()?.to(ROOMS.hosts).emit("hosts:changed");
+  return updated;
+}
+
 /** The batch that has not ended and moves containers from or to a host, if any. */
 async function unfinishedBatchOf(hostId: string): Promise<{ id: string; status: string } | null> {
   return db.migration.findFirst({
-    where: { status: { notIn: [...BATCH_ENDED] }, OR: [{ targetHostId: hostId }, { items: { some: { sourceHostId: hostId } } }] },
+    where: { status: { notIn: [...BATCH_ENDED] }, OR: [{ targetHostId: hostId }, { items: { some: { OR: [{ sourceHostId: hostId }, { targetHostId: hostId }] } } }] },
     select: { id: true, status: true },
     orderBy: { createdAt: "desc" },
   });

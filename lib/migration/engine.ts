@@ -21,15 +21,21 @@ export type { EngineHooks };
 
 /**
  * The engine: the only code that talks to Docker during a migration. It runs in the server
- * process, outside any request. Each batch: one target, items admitted in order while they fit the
- * target's memory budget, at most `concurrency` in flight per batch and per host's limit. Each item
+ * process, outside any request. Each batch: items admitted in order while they fit their target's
+ * memory budget (each item has its own target; an evacuation spreads over several), at most
+ * `concurrency` in flight per batch and per host's limit. Each item
  * runs the phase table of lib/migration/phases.ts and either ends with its container running on the
  * target, or with the source resumed from its own checkpoint.
  */
 
+/** A target of the batch, opened once: its daemon and its memory ledger (shared with other batches). */
+type TargetRun = { side: ops.Side; ledger: CapacityLedger };
+
 type BatchCtx = BatchRun & {
   sources: Map<string, Promise<ops.Side>>;
-  ledger: CapacityLedger;
+  targets: Map<string, Promise<TargetRun>>;
+  /** Targets whose shared ledger this batch holds (given back when the batch ends). */
+  held: Set<string>;
   hosts: Map<string, Host>;
   pools: Map<string, HelperPool>;
   /** CRIU's phases, each at most ceil(concurrency / 2) at once in the batch (see `pipeline`). */
@@ -37,7 +43,7 @@ type BatchCtx = BatchRun & {
 };
 
 /** An admitted item on its way through the pipeline: what must be given back when it ends. */
-type Ticket = { m: Move; need: number; key: string };
+type Ticket = { m: Move; need: number; key: string; ledger: CapacityLedger };
 
 /** Why an item of a cancelled batch did not move (prepared or not, nothing of it had stopped). */
 const CANCELLED = "cancelled before it started; still running on its source";
@@ -154,19 +160,13 @@ export class MigrationEngine {
 
     const pending = await db.migrationItem.findMany({ where: { migrationId, status: "pending" }, orderBy: { seq: "asc" } });
     if (pending.length) {
-      const ctx = await this.context(migration, options).catch(async (err: unknown) => {
-        const cause = toDockerError(err).message;
-        for (const item of pending) await this.skip(item, `target ${migration.targetHostName} unreachable: ${cause}`);
-        return null;
-      });
-      if (ctx) {
-        try {
-          journal({ migrationId }, `${pending.length} container(s) to ${ctx.target.host.name}, ${options.concurrency} at a time; budget ${formatBytes(ctx.ledger.budgetBytes)}, ${formatBytes(ctx.ledger.committedBytes)} in use or reserved`);
-          await this.pipeline(ctx, pending);
-        } finally {
-          this.releaseLedger(migration.targetHostId);
-          await Promise.all([...ctx.pools.values()].map((p) => p.close()));
-        }
+      const ctx = await this.context(migration, options);
+      try {
+        journal({ migrationId }, `${pending.length} container(s) to ${migration.targetHostName}, ${options.concurrency} at a time`);
+        await this.pipeline(ctx, pending);
+      } finally {
+        for (const id of ctx.held) this.releaseLedger(id);
+        await Promise.all([...ctx.pools.values()].map((p) => p.close()));
       }
     }
     // Whatever is still pending (an item set back by a rescue) did not start: it stays on its source.
@@ -180,12 +180,7 @@ export class MigrationEngine {
   }
 
   private async context(migration: Migration, options: MigrationOptions): Promise<BatchCtx> {
-    const targetHost = await db.host.findUniqueOrThrow({ where: { id: migration.targetHostId } });
-    const target = await this.open(targetHost);
     const hosts = new Map((await db.host.findMany()).map((h) => [h.id, h]));
-    // Helpers a previous run of this batch left (the dashboard died mid-batch).
-    await ops.removeHelpers(target, poolTag(migration.id));
-    const ledger = await this.ledgerOf(targetHost, target); // last: run() releases it once the workers end
     const pools = new Map<string, HelperPool>();
     const helpers = (side: ops.Side) => {
       let pool = pools.get(side.host.id);
@@ -194,7 +189,31 @@ export class MigrationEngine {
     };
     const perPhase = Math.ceil(options.concurrency / 2);
     const gates = new Map<PhaseName, Semaphore>(GATED.map((p) => [p, new Semaphore(perPhase)]));
-    return { migration, options, target, sources: new Map(), images: new Map(), ledger, hosts, pools, helpers, gates, hooks: this.hooks, progress: progressAnnouncer() };
+    return { migration, options, sources: new Map(), targets: new Map(), held: new Set(), images: new Map(), hosts, pools, helpers, gates, hooks: this.hooks, progress: progressAnnouncer() };
+  }
+
+  /**
+   * A target, opened the first time an item of the batch goes there: helpers a previous run of
+   * this batch left are removed (the dashboard died mid-batch), then its shared ledger is taken.
+   */
+  private target(ctx: BatchCtx, hostId: string): Promise<TargetRun> {
+    let t = ctx.targets.get(hostId);
+    if (!t) {
+      const host = ctx.hosts.get(hostId);
+      t = host
+        ? this.open(host).then(async (side) => {
+            await ops.removeHelpers(side, poolTag(ctx.migration.id));
+            const ledger = await this.ledgerOf(host, side);
+            ctx.held.add(hostId);
+            journal({ migrationId: ctx.migration.id }, `target ${host.name}: budget ${formatBytes(ledger.budgetBytes)}, ${formatBytes(ledger.committedBytes)} in use or reserved`);
+            return { side, ledger };
+          })
+        : Promise.reject(new Error(`target host ${hostId} is no longer registered`));
+      ctx.targets.set(hostId, t);
+      // A target that did not answer is tried again by the batch's next item for it.
+      t.catch(() => ctx.targets.delete(hostId));
+    }
+    return t;
   }
 
   private source(ctx: BatchCtx, hostId: string): Promise<ops.Side> {
@@ -258,8 +277,8 @@ export class MigrationEngine {
   }
 
   /** Gives back what an admitted item held, once, when its move ends (in any stage). */
-  private end(ctx: BatchCtx, t: Ticket): void {
-    if (t.m.status !== "done") ctx.ledger.release(t.need);
+  private end(t: Ticket): void {
+    if (t.m.status !== "done") t.ledger.release(t.need);
     this.locks.delete(t.key);
   }
 
@@ -277,23 +296,34 @@ export class MigrationEngine {
     } catch (err) {
       return this.skip(item, `source ${item.sourceHostName} unreachable: ${toDockerError(err).message}`).then(() => null);
     }
+    const targetId = item.targetHostId ?? ctx.migration.targetHostId;
+    if (!targetId) return this.skip(item, "no target host; still running on its source").then(() => null);
+    const targetName = item.targetHostName ?? ctx.migration.targetHostName;
+    // Maintenance is read at admission: a host put into maintenance mid-batch takes nothing more.
+    const fresh = await db.host.findUnique({ where: { id: targetId }, select: { maintenance: true } });
+    if (fresh?.maintenance) return this.skip(item, `${targetName} is in maintenance: it takes no new containers; still running on its source`).then(() => null);
+    let target: TargetRun;
+    try {
+      target = await this.target(ctx, targetId);
+    } catch (err) {
+      return this.skip(item, `target ${targetName} unreachable: ${toDockerError(err).message}; still running on its source`).then(() => null);
+    }
+    const { ledger } = target;
     const need = Number(item.memoryNeedBytes ?? 0);
-    if (!ctx.ledger.tryAdmit(need)) {
-      await this.skip(
-        item,
-        `does not fit ${ctx.target.host.name}'s memory budget (needs ${formatBytes(need)}, ${formatBytes(ctx.ledger.freeBytes)} of ${formatBytes(ctx.ledger.budgetBytes)} free); still running on its source`,
-      );
+    if (!ledger.tryAdmit(need)) {
+      await this.skip(item, `does not fit ${targetName}'s memory budget (needs ${formatBytes(need)}, ${formatBytes(ledger.freeBytes)} of ${formatBytes(ledger.budgetBytes)} free); still running on its source`);
       return null;
     }
     this.locks.add(key);
     const t: Ticket = {
       need,
       key,
+      ledger,
       m: {
         batch: ctx,
         item,
         src,
-        tgt: ctx.target,
+        tgt: target.side,
         status: itemStatus(item.status),
         checkpointId: `ferry-${item.id}`,
         warnings: item.warnings ? (JSON.parse(item.warnings) as string[]) : [],
@@ -304,7 +334,7 @@ export class MigrationEngine {
       ready = await this.step(t.m, 0, DOWNTIME_FROM);
       return ready ? t : null;
     } finally {
-      if (!ready) this.end(ctx, t);
+      if (!ready) this.end(t);
     }
   }
 
@@ -327,7 +357,7 @@ export class MigrationEngine {
       }
       return verified;
     } finally {
-      if (!verified) this.end(ctx, t);
+      if (!verified) this.end(t);
     }
   }
 
@@ -339,7 +369,7 @@ export class MigrationEngine {
       m.status = await setStatus(m.item.id, m.status, { type: "advance" }, { finishedAt: new Date(), warnings: warningsOf(m) });
       journal(m.item, `running on ${m.tgt.host.name}, ${m.downtimeMs} ms of downtime`);
     } finally {
-      this.end(m.batch as BatchCtx, t);
+      this.end(t);
     }
   }
 
@@ -497,7 +527,7 @@ export class MigrationEngine {
     if (!entry) throw new Error(`an item in "${status}" is not in flight`);
     const [srcHost, tgtHost] = await Promise.all([
       db.host.findUniqueOrThrow({ where: { id: item.sourceHostId } }),
-      db.host.findUniqueOrThrow({ where: { id: b.targetHostId } }),
+      db.host.findUniqueOrThrow({ where: { id: (item.targetHostId ?? b.targetHostId)! } }),
     ]);
     const src = await this.open(srcHost);
     // The target may be the host that is down: the source must not wait for it.

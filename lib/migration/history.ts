@@ -27,6 +27,8 @@ export type BatchSummary = {
   finishedAt: string | null;
   sources: string[];
   targetHostName: string;
+  targets: string[];
+  evacuatedHostName: string | null;
   total: number;
   counts: Record<string, number>;
   durationMs: number | null;
@@ -37,7 +39,7 @@ export type BatchSummary = {
 
 function where(f: HistoryFilter): Prisma.MigrationWhereInput {
   const and: Prisma.MigrationWhereInput[] = [];
-  if (f.host) and.push({ OR: [{ targetHostId: f.host }, { items: { some: { sourceHostId: f.host } } }] });
+  if (f.host) and.push({ OR: [{ targetHostId: f.host }, { items: { some: { OR: [{ sourceHostId: f.host }, { targetHostId: f.host }] } } }] });
   if (f.outcome) and.push({ status: f.outcome });
   if (f.from) and.push({ createdAt: { gte: new Date(`${f.from}T00:00:00Z`) } });
   if (f.to) and.push({ createdAt: { lt: new Date(Date.parse(`${f.to}T00:00:00Z`) + 86_400_000) } });
@@ -56,7 +58,7 @@ export async function listBatches(filter: HistoryFilter, page: { limit: number; 
   const batch = rows.slice(0, page.limit);
   const items = await db.migrationItem.findMany({
     where: { migrationId: { in: batch.map((b) => b.id) } },
-    select: { migrationId: true, status: true, downtimeMs: true, sourceHostName: true },
+    select: { migrationId: true, status: true, downtimeMs: true, sourceHostName: true, targetHostName: true },
   });
   const byBatch = new Map<string, typeof items>();
   for (const i of items) (byBatch.get(i.migrationId) ?? byBatch.set(i.migrationId, []).get(i.migrationId)!).push(i);
@@ -77,6 +79,8 @@ export async function listBatches(filter: HistoryFilter, page: { limit: number; 
         finishedAt: b.finishedAt?.toISOString() ?? null,
         sources: [...new Set(its.map((i) => i.sourceHostName))],
         targetHostName: b.targetHostName,
+        targets: [...new Set(its.flatMap((i) => (i.targetHostName ? [i.targetHostName] : [])))].sort(),
+        evacuatedHostName: b.evacuatedHostName,
         total: its.length,
         counts,
         durationMs,

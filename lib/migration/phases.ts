@@ -40,8 +40,7 @@ type ImageSync = { ref: string; bytes: number; loaded: boolean };
 export type BatchRun = {
   migration: Migration;
   options: MigrationOptions;
-  target: ops.Side;
-  /** One image load per image per batch: later items wait for the first one's. */
+  /** One image load per image and target per batch: later items wait for the first one's. */
   images: Map<string, { owner: string; result: Promise<ImageSync> }>;
   hooks: EngineHooks;
   /** Live bytes of a transfer (not stored). */
@@ -138,7 +137,7 @@ async function rollBack(x: Interrupted): Promise<void> {
   let status = x.status;
   if (status !== "rolling-back") status = await setStatus(x.item.id, status, { type: "fail", reason: x.note }, { error: `${x.note}; rolled back`, errorCode: "INTERRUPTED" });
   const cp = x.item.checkpointId ?? `ferry-${x.item.id}`;
-  const { detail, leftovers, leftover } = await undo(x.src, x.tgt, x.batch.targetHostName, x.item, cp, x.item.targetContainerId);
+  const { detail, leftovers, leftover } = await undo(x.src, x.tgt, (x.item.targetHostName ?? x.batch.targetHostName), x.item, cp, x.item.targetContainerId);
   const warnings: string[] = x.item.warnings ? (JSON.parse(x.item.warnings) as string[]) : [];
   if (leftover) warnings.push(leftover);
   const downtimeMs = x.item.checkpointAt ? Date.now() - x.item.checkpointAt.getTime() : null;
@@ -246,11 +245,12 @@ const imageSync: Phase<ImageSync & { own: boolean }> = {
     const fresh = await ops.inspect(m.src, m.item.sourceContainerId);
     if (!fresh.State.Running) throw new MigrationError("image-sync", "NOT_RUNNING", `image-sync: the container is ${fresh.State.Status} now; only running containers are migrated`);
     m.fresh = fresh;
-    let sync = m.batch.images.get(fresh.Image);
+    const key = `${m.tgt.host.id}/${fresh.Image}`;
+    let sync = m.batch.images.get(key);
     if (!sync) {
       sync = { owner: m.item.id, result: ops.syncImage(m.src, m.tgt, fresh.Config.Image, fresh.Image) };
-      m.batch.images.set(fresh.Image, sync);
-      sync.result.catch(() => m.batch.images.delete(fresh.Image));
+      m.batch.images.set(key, sync);
+      sync.result.catch(() => m.batch.images.delete(key));
     }
     m.image = { ...(await sync.result), own: sync.owner === m.item.id };
     return m.image;
@@ -381,9 +381,9 @@ const cleanup: Phase<string[]> = {
     if (x.tgt && x.target?.State.Running) return finishOnTarget(x, x.target, x.tgt);
     // The move had been verified; the copy on the target stopped since. Keep the source (if it is
     // still there) for the operator and say so; never start a second copy.
-    const state = !x.tgt ? `${x.batch.targetHostName} is unreachable` : x.target ? `${x.target.State.Status}, exit ${x.target.State.ExitCode}` : "gone";
-    await setStatus(x.item.id, x.status, { type: "advance" }, { finishedAt: new Date(), warnings: JSON.stringify([`${x.note} during cleanup; the copy on ${x.batch.targetHostName} is not running now (${state}); the source was left as it was`]) });
-    journal(x.item, `${x.note} during cleanup; the copy on ${x.batch.targetHostName}: ${state}`);
+    const state = !x.tgt ? `${(x.item.targetHostName ?? x.batch.targetHostName)} is unreachable` : x.target ? `${x.target.State.Status}, exit ${x.target.State.ExitCode}` : "gone";
+    await setStatus(x.item.id, x.status, { type: "advance" }, { finishedAt: new Date(), warnings: JSON.stringify([`${x.note} during cleanup; the copy on ${(x.item.targetHostName ?? x.batch.targetHostName)} is not running now (${state}); the source was left as it was`]) });
+    journal(x.item, `${x.note} during cleanup; the copy on ${(x.item.targetHostName ?? x.batch.targetHostName)}: ${state}`);
   },
 };
 

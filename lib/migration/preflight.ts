@@ -10,10 +10,11 @@ import { hostCriu, summarize, type CriuCapability, type CriuProbe } from "@/lib/
 import { scanContainers } from "@/lib/migration/host-scan";
 import { mapLimit } from "@/lib/migration/semaphore";
 import { TERMINAL } from "@/lib/migration/state";
-import type { MigrationOptions, MigrationRequestParsed } from "@/lib/validations/migration";
+import type { MigrationOptions } from "@/lib/validations/migration";
 import { cachedMemory } from "@/lib/hosts/containers";
 import { sampleMemory } from "@/lib/docker/inspect";
 import { env } from "@/lib/env";
+import { nowhereReason, pickTarget } from "@/lib/migration/placement";
 
 /** Pre-flight for a whole batch, before anything stops: what will happen to each container. */
 
@@ -24,6 +25,9 @@ export type PlanItem = {
   name: string;
   image: string;
   imageId: string | null;
+  /** Where it goes: named in the request, or chosen by the plan (evacuate); null when no host can take it. */
+  targetHostId: string | null;
+  targetHostName: string | null;
   targetName: string | null;
   memoryNeedBytes: number;
   /** Connections to peers outside the container: closed just before its checkpoint. */
@@ -32,12 +36,41 @@ export type PlanItem = {
   warnings: string[];
 };
 
+/** A host a plan may put containers on, and what the plan puts there. */
+export type PlanTarget = {
+  id: string;
+  name: string;
+  budgetBytes: number;
+  usedBytes: number;
+  memTotal: number;
+  concurrency: number;
+  maintenance: boolean;
+  /** Why this host takes nothing (not registered, unreachable, in maintenance); null when it can. */
+  unavailable: string | null;
+  /** The containers the plan puts there and the memory they need. */
+  plannedCount: number;
+  plannedBytes: number;
+};
+
 export type Plan = {
-  target: { id: string; name: string; budgetBytes: number; usedBytes: number; memTotal: number; concurrency: number };
+  /** Every target the batch names or may choose, in the order they were given. */
+  targets: PlanTarget[];
+  /** Set when the plan empties a host (Hosts → Evacuate). */
+  evacuate: { hostId: string; hostName: string } | null;
   options: MigrationOptions;
   items: PlanItem[];
   startedAt: string;
   finishedAt: string;
+};
+
+/**
+ * What to plan: each item's target, or (an item without one) the hosts that may take it, the
+ * one with the most free budget first.
+ */
+export type PlanRequest = {
+  items: { hostId: string; containerId: string; targetHostId?: string }[];
+  candidates?: string[];
+  evacuate?: { hostId: string; hostName: string };
 };
 
 const ACTIVE_EXCLUDE = [...TERMINAL];
@@ -115,11 +148,87 @@ export function hostBudget(host: Pick<Host, "memoryBudgetBytes" | "memTotal">, m
   return host.memoryBudgetBytes !== null ? Number(host.memoryBudgetBytes) : defaultBudget(memTotal);
 }
 
-export async function planMigration(req: MigrationRequestParsed, options: MigrationOptions): Promise<Plan> {
+/** What the plan knows of one target: its host, its daemon, and what the plan has put there so far. */
+type TargetState = {
+  summary: PlanTarget;
+  side: Side | null;
+  criu: CriuProbe | null;
+  names: Set<string>;
+  networks: Set<string>;
+  ledger: CapacityLedger;
+};
+
+async function openTarget(id: string, host: Host | undefined, options: MigrationOptions): Promise<TargetState> {
+  const summary: PlanTarget = {
+    id,
+    name: host?.name ?? "?",
+    budgetBytes: 0,
+    usedBytes: 0,
+    memTotal: 0,
+    concurrency: host?.maxConcurrency ?? options.concurrency,
+    maintenance: host?.maintenance ?? false,
+    unavailable: null,
+    plannedCount: 0,
+    plannedBytes: 0,
+  };
+  const none = (why: string): TargetState => ({ summary: { ...summary, unavailable: why }, side: null, criu: null, names: new Set(), networks: new Set(), ledger: new CapacityLedger(0, 0) });
+  if (!host) return none(`target host ${id} is not registered`);
+  if (host.maintenance) return none(`${host.name} is in maintenance: it takes no new containers`);
+  const side = await sideOrError(host);
+  if (typeof side === "string") return none(`target ${side}`);
+  const [criu, used, containers, networks] = await Promise.all([
+    hostCriu(side),
+    targetUsage(side),
+    call(side, () => side.docker.listContainers({ all: true })),
+    call(side, () => side.docker.listNetworks()),
+  ]);
+  const budget = hostBudget(host, side.memTotal);
+  return {
+    summary: { ...summary, budgetBytes: budget, usedBytes: used, memTotal: side.memTotal },
+    side,
+    criu,
+    names: new Set(containers.flatMap((c) => c.Names.map((n) => n.replace(/^\//, "")))),
+    networks: new Set(networks.map((n) => n.Name)),
+    ledger: new CapacityLedger(budget, used),
+  };
+}
+
+/** The checks that depend on where a container goes. Reads the target's state, changes nothing. */
+function onTarget(item: PlanItem, c: Docker.ContainerInspectInfo, needs: CriuCapability[], t: TargetState, options: MigrationOptions): { errors: string[]; warnings: string[]; name: string } {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const target = t.summary.name;
+  if (t.summary.unavailable) return { errors: [t.summary.unavailable], warnings, name: item.name };
+  if (item.hostId === t.summary.id) errors.push("the container already runs on the target host");
+  let name = item.name;
+  if (t.names.has(name)) {
+    if (options.nameConflict === "fail") errors.push(`the name "${name}" is taken on ${target} (choose "rename" to add a suffix)`);
+    else {
+      let n = 1;
+      name = `${item.name}-migrated`;
+      while (t.names.has(name)) name = `${item.name}-migrated-${++n}`;
+      warnings.push(`will be named "${name}" on ${target}`);
+    }
+  }
+  for (const m of (c.Mounts ?? []) as { Type?: string; Source?: string; Destination: string }[])
+    if (m.Type === "bind") warnings.push(`bind mount ${m.Source} → ${m.Destination} must exist on ${target}; its files are not copied`);
+  for (const net of Object.keys(c.NetworkSettings?.Networks ?? {})) {
+    if (["none", "host"].includes(net)) continue;
+    if (!t.networks.has(net)) errors.push(`network "${net}" does not exist on ${target}`);
+  }
+  const probe = t.criu;
+  if (probe && !probe.ok) {
+    const missing = probe.capabilities.filter((cap) => !cap.ok && needs.includes(cap.name));
+    if (missing.length) errors.push(`target: ${summarize(target, missing) || probe.error}`);
+  }
+  return { errors, warnings, name };
+}
+
+export async function planMigration(req: PlanRequest, options: MigrationOptions): Promise<Plan> {
   const startedAt = new Date().toISOString();
-  const targetHost = await db.host.findUnique({ where: { id: req.targetHostId } });
-  const hostIds = [...new Set(req.items.map((i) => i.hostId))];
-  const hosts = new Map((await db.host.findMany({ where: { id: { in: hostIds } } })).map((h) => [h.id, h]));
+  const sourceIds = [...new Set(req.items.map((i) => i.hostId))];
+  const targetIds = [...new Set([...req.items.flatMap((i) => (i.targetHostId ? [i.targetHostId] : [])), ...(req.candidates ?? [])])];
+  const hosts = new Map((await db.host.findMany({ where: { id: { in: [...sourceIds, ...targetIds] } } })).map((h) => [h.id, h]));
   const active = await activeContainers();
 
   const items: PlanItem[] = req.items.map((r) => ({
@@ -129,6 +238,8 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
     name: r.containerId,
     image: "",
     imageId: null,
+    targetHostId: r.targetHostId ?? null,
+    targetHostName: r.targetHostId ? (hosts.get(r.targetHostId)?.name ?? "?") : null,
     targetName: null,
     memoryNeedBytes: 0,
     externalConnections: 0,
@@ -136,30 +247,12 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
     warnings: [],
   }));
 
-  const emptyTarget = { id: req.targetHostId, name: targetHost?.name ?? "?", budgetBytes: 0, usedBytes: 0, memTotal: 0, concurrency: options.concurrency };
-  const finish = (target = emptyTarget): Plan => ({ target, options, items, startedAt, finishedAt: new Date().toISOString() });
-
-  if (!targetHost) {
-    for (const i of items) i.errors.push(`target host ${req.targetHostId} is not registered`);
-    return finish();
-  }
-  const tgt = await sideOrError(targetHost);
-  if (typeof tgt === "string") {
-    for (const i of items) i.errors.push(`target ${tgt}`);
-    return finish();
-  }
-  const tgtCriu = await hostCriu(tgt);
-  const memTotal = tgt.memTotal;
-  const budget = hostBudget(targetHost, memTotal);
-  const used = await targetUsage(tgt);
-  const target = { id: targetHost.id, name: targetHost.name, budgetBytes: budget, usedBytes: used, memTotal, concurrency: targetHost.maxConcurrency ?? options.concurrency };
-  const targetNames = new Set((await call(tgt, () => tgt.docker.listContainers({ all: true }))).flatMap((c) => c.Names.map((n) => n.replace(/^\//, ""))));
-  const targetNetworks = new Set((await call(tgt, () => tgt.docker.listNetworks())).map((n) => n.Name));
-
-  // Sources, each opened and probed once.
+  // Targets and sources, each opened and probed once.
+  const targets = new Map<string, TargetState>();
+  for (const id of targetIds) targets.set(id, await openTarget(id, hosts.get(id), options));
   const sides = new Map<string, Side | string>();
   const criu = new Map<string, CriuProbe>();
-  for (const id of hostIds) {
+  for (const id of sourceIds) {
     const h = hosts.get(id);
     if (!h) {
       sides.set(id, `source host ${id} is not registered`);
@@ -171,7 +264,7 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
   }
 
   // Every container's inspect (and its running execs) at once, a few calls at a time; then the
-  // checks in the batch's order (names taken on the target depend on the items before).
+  // source's checks in the batch's order.
   const looked = await mapLimit(items, PREFLIGHT_CALLS, async (item) => {
     const side = sides.get(item.hostId)!;
     if (typeof side === "string") return { side, c: null, execs: [] as string[], error: `source ${side}` };
@@ -189,9 +282,8 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
       item.errors.push(error!);
       continue;
     }
-    if (item.hostId === targetHost.id) item.errors.push("the container already runs on the target host");
     if (!c) {
-      if (!item.errors.length) item.errors.push(`no container ${item.containerId} on ${side.host.name}`);
+      item.errors.push(`no container ${item.containerId} on ${side.host.name}`);
       continue;
     }
     infos.set(item, c);
@@ -201,33 +293,11 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
     item.imageId = c.Image;
     if (active.has(`${item.hostId}/${c.Id}`)) item.errors.push("already being migrated by another batch");
     if (!c.State.Running || c.State.Paused) item.errors.push(`only running containers can be live-migrated (this one is ${c.State.Status})`);
-
-    // Name on the target.
-    let name = item.name;
-    if (targetNames.has(name)) {
-      if (options.nameConflict === "fail") item.errors.push(`the name "${name}" is taken on ${targetHost.name} (choose "rename" to add a suffix)`);
-      else {
-        let n = 1;
-        name = `${item.name}-migrated`;
-        while (targetNames.has(name)) name = `${item.name}-migrated-${++n}`;
-        item.warnings.push(`will be named "${name}" on ${targetHost.name}`);
-      }
-    }
-    if (!item.errors.length) targetNames.add(name);
-    item.targetName = name;
-
-    // Mounts and networks must be recreatable.
-    for (const m of (c.Mounts ?? []) as { Type?: string; Source?: string; Destination: string; Driver?: string; Name?: string }[]) {
-      if (m.Type === "bind") item.warnings.push(`bind mount ${m.Source} → ${m.Destination} must exist on ${targetHost.name}; its files are not copied`);
+    for (const m of (c.Mounts ?? []) as { Type?: string; Destination: string; Driver?: string; Name?: string }[]) {
       if (m.Type === "volume" && m.Driver && m.Driver !== "local") item.errors.push(`volume ${m.Name} uses driver "${m.Driver}"; only local volumes are copied`);
       if (m.Type === "volume") item.warnings.push(`volume ${m.Name ?? m.Destination} is copied (taken after the checkpoint)`);
     }
-    const mode = c.HostConfig.NetworkMode ?? "default";
-    for (const net of Object.keys(c.NetworkSettings?.Networks ?? {})) {
-      if (["none", "host"].includes(net)) continue;
-      if (!targetNetworks.has(net)) item.errors.push(`network "${net}" does not exist on ${targetHost.name}`);
-    }
-    if (mode === "host") item.warnings.push("host networking: the process keeps its sockets only if the same addresses exist on the target");
+    if ((c.HostConfig.NetworkMode ?? "default") === "host") item.warnings.push("host networking: the process keeps its sockets only if the same addresses exist on the target");
     if (execs.length)
       item.warnings.push(
         `${execs.length} process(es) started by docker exec are running (${execs.slice(0, 3).join("; ")}): they are not part of the container's process tree, so they do not move and end with the source; ` +
@@ -237,8 +307,9 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
   }
 
   // What each container's processes hold and the memory each uses (one run of Ferry's tool per
-  // host), and whether both hosts' CRIU can move it.
-  for (const id of hostIds) {
+  // host), and whether the source's CRIU can dump it.
+  const needs = new Map<PlanItem, CriuCapability[]>();
+  for (const id of sourceIds) {
     const side = sides.get(id);
     if (!side || typeof side === "string") continue;
     const ours = items.filter((i) => i.hostId === id && infos.has(i));
@@ -260,23 +331,59 @@ export async function planMigration(req: MigrationRequestParsed, options: Migrat
       if (inv) {
         i.warnings.push(...describeInventory(inv));
         if (inv.external.length && mode.startsWith("container:"))
-          i.warnings.push(`it shares the network namespace of ${mode.slice(10)}: Ferry does not close connections there; restoring them on ${targetHost.name} may fail (then the source resumes)`);
+          i.warnings.push(`it shares the network namespace of ${mode.slice(10)}: Ferry does not close connections there; restoring them on the target may fail (then the source resumes)`);
         else i.externalConnections = inv.external.length;
       }
-      const needs = criuNeeds(inv);
-      for (const [role, probe] of [["source", criu.get(id)], ["target", tgtCriu]] as const) {
-        if (!probe || probe.ok) continue;
-        const missing = probe.capabilities.filter((cap) => !cap.ok && needs.includes(cap.name));
-        if (missing.length) refuseForCriu(i, role, role === "source" ? side.host.name : targetHost.name, probe, missing);
-      }
+      needs.set(i, criuNeeds(inv));
+      const probe = criu.get(id);
+      const missing = probe && !probe.ok ? probe.capabilities.filter((cap) => !cap.ok && needs.get(i)!.includes(cap.name)) : [];
+      if (probe && missing.length) refuseForCriu(i, "source", side.host.name, probe, missing);
     }
   }
 
-  // The predicted fit on the target.
-  const ledger = new CapacityLedger(budget, used);
-  for (const i of items) {
-    if (i.errors.length) continue;
-    if (!ledger.tryAdmit(i.memoryNeedBytes)) i.warnings.push(`does not fit ${targetHost.name}'s memory budget: it will be skipped unless room frees up`);
+  // Where each container goes, in the batch's order: the checks of its target (names taken there
+  // depend on the items before), and the predicted fit. An item without a target goes to the
+  // candidate with the most free budget that passes them all: a host's containers spread over the
+  // others in proportion to their room.
+  const candidates = (req.candidates ?? []).map((id) => targets.get(id)!);
+  for (const item of items) {
+    const c = infos.get(item);
+    if (!c || item.errors.length) continue;
+    const need = item.memoryNeedBytes;
+    const place = (t: TargetState, r: ReturnType<typeof onTarget>) => {
+      item.targetHostId = t.summary.id;
+      item.targetHostName = t.summary.name;
+      item.targetName = r.name;
+      item.errors.push(...r.errors);
+      item.warnings.push(...r.warnings);
+    };
+    const plan = (t: TargetState) => {
+      t.names.add(item.targetName!);
+      t.summary.plannedCount++;
+      t.summary.plannedBytes += need;
+    };
+    if (item.targetHostId) {
+      const t = targets.get(item.targetHostId)!;
+      place(t, onTarget(item, c, needs.get(item) ?? criuNeeds(null), t, options));
+      if (item.errors.length) continue;
+      if (t.ledger.tryAdmit(need)) plan(t);
+      else {
+        t.names.add(item.targetName!);
+        item.warnings.push(`does not fit ${t.summary.name}'s memory budget: it will be skipped unless room frees up`);
+      }
+      continue;
+    }
+    const tried = candidates.filter((t) => t.summary.id !== item.hostId).map((t) => ({ t, ...onTarget(item, c, needs.get(item) ?? criuNeeds(null), t, options) }));
+    const room = tried.map(({ t, errors }) => ({ name: t.summary.name, freeBytes: t.ledger.freeBytes, budgetBytes: t.ledger.budgetBytes, errors }));
+    const best = tried[pickTarget(room, need)];
+    if (!best) {
+      item.errors.push(nowhereReason(room, need));
+      continue;
+    }
+    place(best.t, best);
+    best.t.ledger.tryAdmit(need);
+    plan(best.t);
   }
-  return finish(target);
+  for (const t of targets.values()) t.summary.usedBytes = t.ledger.usedAtStartBytes;
+  return { targets: targetIds.map((id) => targets.get(id)!.summary), evacuate: req.evacuate ?? null, options, items, startedAt, finishedAt: new Date().toISOString() };
 }

@@ -7,7 +7,7 @@ import { batchStatus, itemStatus, TERMINAL, transition, type BatchStatus, type I
 import { MigrationConflictError } from "@/lib/migration/errors";
 import { migrationOptionsSchema, type MigrationOptions } from "@/lib/validations/migration";
 import type { Plan } from "@/lib/migration/preflight";
-import { countByStatus, type MigrationItemView, type MigrationView, type PhaseView } from "@/lib/migration/view";
+import { countByStatus, targetsOf, type MigrationItemView, type MigrationView, type PhaseView } from "@/lib/migration/view";
 
 /**
  * Rows first, events second: every change is written to SQLite, then announced over socket.io.
@@ -29,6 +29,8 @@ function itemView(i: ItemWithPhases): MigrationItemView {
     name: i.name,
     image: i.image,
     status: itemStatus(i.status),
+    targetHostId: i.targetHostId,
+    targetHostName: i.targetHostName,
     targetName: i.targetName,
     targetContainerId: i.targetContainerId,
     memoryNeedBytes: i.memoryNeedBytes === null ? null : Number(i.memoryNeedBytes),
@@ -61,6 +63,8 @@ function migrationView(m: Migration & { items: ItemWithPhases[] }): MigrationVie
     status: batchStatus(m.status),
     targetHostId: m.targetHostId,
     targetHostName: m.targetHostName,
+    targets: targetsOf(items),
+    evacuatedHost: m.evacuatedHostId ? { id: m.evacuatedHostId, name: m.evacuatedHostName ?? "?" } : null,
     options: migrationOptionsSchema.parse(JSON.parse(m.options)),
     createdBy: m.createdBy,
     createdAt: m.createdAt.toISOString(),
@@ -183,6 +187,12 @@ export async function updateBatch(migrationId: string, data: { status?: BatchSta
  * Writes a planned batch: the batch row, one item per container (blocked ones already "skipped"
  * with the pre-flight reason) and each item's pre-flight phase. One transaction.
  */
+/** The targets a plan sends containers to, by name in order ("host-b, host-c"); every target it names if it sends none. */
+export function targetNames(plan: Plan): string {
+  const used = [...new Set(plan.items.flatMap((i) => (i.targetHostName && !i.errors.length ? [i.targetHostName] : [])))];
+  return (used.length ? used : plan.targets.map((t) => t.name)).sort().join(", ");
+}
+
 export async function recordBatch(plan: Plan, options: MigrationOptions, createdBy: string): Promise<Migration> {
   const started = new Date(plan.startedAt);
   const ended = new Date(plan.finishedAt);
@@ -198,8 +208,11 @@ export async function recordBatch(plan: Plan, options: MigrationOptions, created
     const m = await tx.migration.create({
       data: {
         status: "running",
-        targetHostId: plan.target.id,
-        targetHostName: plan.target.name,
+        // A batch's own target only when it has exactly one; its items always say theirs.
+        targetHostId: plan.targets.length === 1 ? plan.targets[0]!.id : null,
+        targetHostName: targetNames(plan),
+        evacuatedHostId: plan.evacuate?.hostId ?? null,
+        evacuatedHostName: plan.evacuate?.hostName ?? null,
         options: JSON.stringify(options),
         createdBy,
         startedAt: started,
@@ -218,6 +231,8 @@ export async function recordBatch(plan: Plan, options: MigrationOptions, created
           sourceContainerId: i.containerId,
           name: i.name,
           image: i.image,
+          targetHostId: i.targetHostId,
+          targetHostName: i.targetHostName,
           status: blocked ? "skipped" : "pending",
           targetName: i.targetName,
           memoryNeedBytes: BigInt(i.memoryNeedBytes),

@@ -1,14 +1,8 @@
 /** Figures over migration items. Pure: used by history pages, the API and the exports. */
 import { PHASE_NAMES, type PhaseName } from "@/lib/migration/state";
-import type { MigrationItemView, MigrationView } from "@/lib/migration/view";
+import { percentile, type MigrationItemView, type MigrationView } from "@/lib/migration/view";
 
-/** Nearest-rank percentile (p in 0..100) of a list; null for an empty list. */
-export function percentile(values: number[], p: number): number | null {
-  if (!values.length) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * s.length);
-  return s[Math.min(s.length - 1, Math.max(0, rank - 1))]!;
-}
+export { percentile };
 
 /** Milliseconds spent in each phase (a phase run twice, e.g. after a restart, counts in full). */
 export function phaseDurations(item: Pick<MigrationItemView, "phases">): Record<PhaseName, number | null> {
@@ -54,7 +48,7 @@ export function migrationCsv(m: MigrationView): string {
   for (const i of m.items) {
     const d = phaseDurations(i);
     rows.push(
-      [i.name, i.hostName, m.targetHostName, i.status, i.downtimeMs, i.bytesMoved, ...PHASE_NAMES.map((p) => d[p]), i.error].map(csvCell).join(","),
+      [i.name, i.hostName, i.targetHostName ?? "", i.status, i.downtimeMs, i.bytesMoved, ...PHASE_NAMES.map((p) => d[p]), i.error].map(csvCell).join(","),
     );
   }
   return rows.join("\r\n") + "\r\n";

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { batchSummarySchema, containerSchema, errorSchema, hostListingErrorSchema, hostSchema, migrationSchema } from "@/lib/openapi/responses";
+import { batchSummarySchema, containerSchema, errorSchema, evacuationSchema, hostListingErrorSchema, hostSchema, migrationSchema } from "@/lib/openapi/responses";
 import { containerQuerySchema } from "@/lib/validations/containers";
 import { historyQuerySchema, pageSchema } from "@/lib/validations/history";
 import { hostIdSchema, hostInputSchema, hostPatchSchema } from "@/lib/validations/host";
-import { exportQuerySchema, migrationIdSchema, migrationRequestSchema } from "@/lib/validations/migration";
+import { evacuateRequestSchema, exportQuerySchema, migrationIdSchema, migrationRequestSchema } from "@/lib/validations/migration";
 
 /**
  * The OpenAPI 3.1 document of /api/v1 (GET /api/v1/openapi.json), generated from the zod schemas
@@ -23,8 +23,8 @@ function jsonSchema(schema: Schema, io: "input" | "output"): Json {
 }
 
 /** Named schemas under components.schemas: requests as sent, responses as received. */
-const REQUESTS = { HostInput: hostInputSchema, HostPatch: hostPatchSchema, MigrationRequest: migrationRequestSchema } satisfies Record<string, Schema>;
-const RESPONSES = { Host: hostSchema, Container: containerSchema, HostListingError: hostListingErrorSchema, Migration: migrationSchema, BatchSummary: batchSummarySchema, Error: errorSchema } satisfies Record<string, Schema>;
+const REQUESTS = { HostInput: hostInputSchema, HostPatch: hostPatchSchema, MigrationRequest: migrationRequestSchema, EvacuateRequest: evacuateRequestSchema } satisfies Record<string, Schema>;
+const RESPONSES = { Host: hostSchema, Container: containerSchema, HostListingError: hostListingErrorSchema, Migration: migrationSchema, BatchSummary: batchSummarySchema, Evacuation: evacuationSchema, Error: errorSchema } satisfies Record<string, Schema>;
 type Named = keyof typeof REQUESTS | keyof typeof RESPONSES;
 const ref = (name: Named) => ({ $ref: `#/components/schemas/${name}` });
 
@@ -101,6 +101,22 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "patch" 
       },
     },
   },
+  "/api/v1/hosts/{id}/evacuate": {
+    post: {
+      summary: "Evacuate a host: move every running container to the other hosts",
+      description:
+        "Plans every running container of the host onto the other hosts (or the targetHostIds given): each goes to the host with the most free memory budget that passes pre-flight for it, in the containers table's order. A container no host can take stays running where it is; the plan says why. With dryRun: true the plan is the whole answer and nothing changes. Otherwise the host is put into maintenance (it takes no new containers; PATCH maintenance: false ends it) and one batch with a target per item starts; follow it with GET /api/v1/migrations/{id}.",
+      parameters: [idParameter(hostIdSchema, "host")],
+      requestBody: body("EvacuateRequest"),
+      responses: {
+        "200": json(ref("Evacuation"), "the plan (dryRun, or the host runs no container: it is in maintenance all the same)"),
+        "202": { ...json(ref("Evacuation"), "the plan and the batch that carries it out"), headers: { Location: { schema: { type: "string" }, description: "the batch's URL" } } },
+        ...WITH_BODY,
+        ...NO_HOST,
+        "502": problem("the host's containers could not be listed: the code and cause from Docker"),
+      },
+    },
+  },
   "/api/v1/hosts/{id}/containers": {
     get: {
       summary: "One host's containers",
@@ -145,7 +161,8 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "patch" 
     },
     post: {
       summary: "Start a batch",
-      description: "Items move in the order given (their seq). The batch runs in the background; follow it with GET /api/v1/migrations/{id}.",
+      description:
+        "Items move in the order given (their seq), each to its own targetHostId or to the batch's. A target in maintenance takes nothing (those items are skipped with the reason). The batch runs in the background; follow it with GET /api/v1/migrations/{id}.",
       requestBody: body("MigrationRequest"),
       responses: {
         "202": { ...json(ref("Migration"), "the batch as recorded (pre-flight refusals are already skipped items)"), headers: { Location: { schema: { type: "string" }, description: "the batch's URL" } } },

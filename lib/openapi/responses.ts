@@ -3,6 +3,8 @@ import type { ContainerRow, HostListingError } from "@/lib/hosts/containers";
 import type { PublicHost } from "@/lib/hosts/service";
 import type { BatchSummary } from "@/lib/migration/history";
 import type { MigrationItemView, MigrationView, PhaseView } from "@/lib/migration/view";
+import type { Plan } from "@/lib/migration/preflight";
+import type { Evacuation } from "@/lib/migration/evacuate";
 import { CRIU_CAPABILITIES } from "@/lib/migration/criu-log";
 import { BATCH_STATUSES, ITEM_STATUSES, PHASE_NAMES } from "@/lib/migration/state";
 import { migrationOptionsSchema } from "@/lib/validations/migration";
@@ -68,6 +70,8 @@ export const hostSchema = z
     kernelVersion: z.string().nullable(),
     memoryBudgetBytes: z.number().nullable().describe("null: the default, 80% of memTotal"),
     maxConcurrency: z.number().nullable().describe("null: the batch's setting"),
+    maintenance: z.boolean().describe("true: takes no new containers (set by an evacuation, or by PATCH)"),
+    maintenanceSince: isoOrNull,
     criu: criuProbeSchema.nullable().describe("the last CRIU capability probe"),
   });
 same<z.output<typeof hostSchema>, PublicHost>(true);
@@ -104,6 +108,8 @@ const itemSchema = z.object({
   name: z.string(),
   image: z.string(),
   status: z.enum(ITEM_STATUSES),
+  targetHostId: z.string().nullable().describe("where this container goes; null when no host could take it (it was skipped, with the reason)"),
+  targetHostName: z.string().nullable(),
   targetName: z.string().nullable(),
   targetContainerId: z.string().nullable(),
   memoryNeedBytes: z.number().nullable(),
@@ -122,8 +128,22 @@ export const migrationSchema = z
   .object({
     id: z.string(),
     status: z.enum(BATCH_STATUSES),
-    targetHostId: z.string(),
-    targetHostName: z.string(),
+    targetHostId: z.string().nullable().describe("the batch's target when it has one; null when its items go to several hosts"),
+    targetHostName: z.string().describe('"host-b", or every target\'s name ("host-b, host-c")'),
+    targets: z
+      .array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          total: z.number(),
+          counts: z.record(z.string(), z.number()).describe("items per status"),
+          downtimeP50Ms: z.number().nullable(),
+          downtimeP95Ms: z.number().nullable(),
+          bytesMoved: z.number(),
+        }),
+      )
+      .describe("each target's share of the batch"),
+    evacuatedHost: z.object({ id: z.string(), name: z.string() }).nullable().describe("set on the batch that evacuates a host"),
     options: migrationOptionsSchema,
     createdBy: z.string(),
     createdAt: iso,
@@ -145,6 +165,8 @@ export const batchSummarySchema = z
     finishedAt: isoOrNull,
     sources: z.array(z.string()),
     targetHostName: z.string(),
+    targets: z.array(z.string()).describe("the names of the hosts its containers went to"),
+    evacuatedHostName: z.string().nullable(),
     total: z.number(),
     counts: z.record(z.string(), z.number()),
     durationMs: z.number().nullable(),
@@ -153,3 +175,52 @@ export const batchSummarySchema = z
     containersPerMin: z.number().nullable(),
   });
 same<z.output<typeof batchSummarySchema>, BatchSummary>(true);
+
+export const planSchema = z.object({
+  targets: z
+    .array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        budgetBytes: z.number(),
+        usedBytes: z.number().describe("memory in use on the host when planned: running containers plus a shim each"),
+        memTotal: z.number(),
+        concurrency: z.number(),
+        maintenance: z.boolean(),
+        unavailable: z.string().nullable().describe("why the host takes nothing (not registered, unreachable, in maintenance); null when it can"),
+        plannedCount: z.number().describe("containers the plan puts there"),
+        plannedBytes: z.number().describe("the memory they need"),
+      }),
+    )
+    .describe("every host the plan may use, in the order given"),
+  evacuate: z.object({ hostId: z.string(), hostName: z.string() }).nullable(),
+  options: migrationOptionsSchema,
+  items: z
+    .array(
+      z.object({
+        hostId: z.string(),
+        hostName: z.string(),
+        containerId: z.string(),
+        name: z.string(),
+        image: z.string(),
+        imageId: z.string().nullable(),
+        targetHostId: z.string().nullable().describe("where it goes; null when no host can take it (see errors)"),
+        targetHostName: z.string().nullable(),
+        targetName: z.string().nullable(),
+        memoryNeedBytes: z.number(),
+        externalConnections: z.number(),
+        errors: z.array(z.string()).describe("why it cannot move (it stays running on its host); empty when it moves"),
+        warnings: z.array(z.string()),
+      }),
+    )
+    .describe("in the order they move"),
+  startedAt: iso,
+  finishedAt: iso,
+});
+same<z.output<typeof planSchema>, Plan>(true);
+
+export const evacuationSchema = z.object({
+  plan: planSchema,
+  migration: migrationSchema.nullable().describe("the batch that moves them; null for a dry run or when the host runs nothing"),
+});
+same<z.output<typeof evacuationSchema>, Evacuation>(true);

@@ -105,6 +105,10 @@ export const hostPatchSchema = z.strictObject(
       .boolean({ message: "forgetHostKey must be true or false" })
       .optional()
       .describe("forget the pinned SSH host key (the host was reinstalled); the next successful connection pins the key it presents"),
+    maintenance: z
+      .boolean({ message: "maintenance must be true or false" })
+      .optional()
+      .describe("true: the host takes no new containers (pre-flight refuses it as a target); false: it takes them again"),
     memoryBudgetMiB: resettableInt(...MEMORY_BUDGET).describe(`${LIMIT_TEXT.memoryBudgetMiB}; null: back to the default`),
     maxConcurrency: resettableInt(...MAX_CONCURRENCY).describe(`${LIMIT_TEXT.maxConcurrency}; null: back to the default`),
   },

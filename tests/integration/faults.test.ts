@@ -306,7 +306,7 @@ describe("faults", () => {
     const second = await counters("ft-share-b", half);
     const plan = await previewMigration(batch([...first, ...second]));
     const need = Math.max(...plan.items.map((i) => i.memoryNeedBytes));
-    await db.host.update({ where: { id: hosts.b.id }, data: { memoryBudgetBytes: BigInt(plan.target.usedBytes + Math.floor((half + 0.5) * need)) } });
+    await db.host.update({ where: { id: hosts.b.id }, data: { memoryBudgetBytes: BigInt(plan.targets[0]!.usedBytes + Math.floor((half + 0.5) * need)) } });
     try {
       const eng = new MigrationEngine();
       const t0 = Date.now();

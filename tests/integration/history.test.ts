@@ -17,7 +17,8 @@ const options = { keepSource: false, concurrency: 2, nameConflict: "fail" as con
 function plan(n: number, tag: string, targetId = "host-b"): Plan {
   const now = new Date().toISOString();
   return {
-    target: { id: targetId, name: "hist-b", budgetBytes: 1e9, usedBytes: 0, memTotal: 2e9, concurrency: 2 },
+    targets: [{ id: targetId, name: "hist-b", budgetBytes: 1e9, usedBytes: 0, memTotal: 2e9, concurrency: 2, maintenance: false, unavailable: null, plannedCount: n, plannedBytes: n * 15_000_000 }],
+    evacuate: null,
     options,
     items: Array.from({ length: n }, (_, i) => ({
       hostId: "host-a",
@@ -26,6 +27,8 @@ function plan(n: number, tag: string, targetId = "host-b"): Plan {
       name: `${tag}-${i}`,
       image: "ferry/counter:lab",
       imageId: null,
+      targetHostId: targetId,
+      targetHostName: "hist-b",
       targetName: `${tag}-${i}`,
       memoryNeedBytes: 15_000_000,
       externalConnections: 0,

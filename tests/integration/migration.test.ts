@@ -247,7 +247,7 @@ describe("live migration between the lab's daemons", () => {
     const request: MigrationRequest = { targetHostId: hosts.b.id, items: ids.map((containerId) => ({ hostId: hosts.a.id, containerId })) };
     const plan = await previewMigration(request);
     const need = Math.max(...plan.items.map((i) => i.memoryNeedBytes));
-    const budget = plan.target.usedBytes + Math.floor(5.5 * need);
+    const budget = plan.targets[0]!.usedBytes + Math.floor(5.5 * need);
     await db.host.update({ where: { id: hosts.b.id }, data: { memoryBudgetBytes: BigInt(budget) } });
     try {
       const m = await migrate(request);
