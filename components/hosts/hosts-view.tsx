@@ -1,7 +1,7 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { deleteHostAction, probeCriuAction, recheckHostAction } from "@/lib/actions/hosts";
+import { deleteHostAction, probeCriuAction, recheckHostAction, setMaintenanceAction } from "@/lib/actions/hosts";
 import type { PublicHost } from "@/lib/hosts/service";
 import { formatBytes, timeAgo } from "@/lib/format";
 import { useSocket } from "@/lib/realtime/client";
@@ -10,10 +10,12 @@ import { Button } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/field";
 import { HostForm } from "@/components/hosts/host-form";
 import { CriuCapabilities } from "@/components/hosts/criu-capabilities";
+import { EvacuateDialog } from "@/components/hosts/evacuate-dialog";
 
 export function HostsView({ hosts }: { hosts: PublicHost[] }) {
   const router = useRouter();
   const [editing, setEditing] = useState<string | null>(null);
+  const [evacuating, setEvacuating] = useState<PublicHost | null>(null);
   const [notice, setNotice] = useState<{ ok?: boolean; message?: string }>({});
   const [pending, startTransition] = useTransition();
 
@@ -72,6 +74,8 @@ export function HostsView({ hosts }: { hosts: PublicHost[] }) {
                   }}
                   onRecheck={() => run(() => recheckHostAction(h.id))}
                   onProbe={() => run(() => probeCriuAction(h.id))}
+                  onEvacuate={() => setEvacuating(h)}
+                  onMaintenance={() => run(() => setMaintenanceAction(h.id, !h.maintenance))}
                   onDelete={() => {
                     if (confirm(`Remove host "${h.name}" from Ferry? Its containers keep running.`)) run(() => deleteHostAction(h.id));
                   }}
@@ -84,6 +88,8 @@ export function HostsView({ hosts }: { hosts: PublicHost[] }) {
           <FormMessage ok={notice.ok} message={notice.message} />
         </div>
       </section>
+
+      {evacuating && <EvacuateDialog host={evacuating} hosts={hosts} onClose={() => setEvacuating(null)} />}
 
       <section className="max-w-3xl space-y-3 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
         <h2 className="text-base font-semibold">Register a host</h2>
@@ -101,6 +107,8 @@ function HostRow({
   onDone,
   onRecheck,
   onProbe,
+  onEvacuate,
+  onMaintenance,
   onDelete,
 }: {
   host: PublicHost;
@@ -110,13 +118,26 @@ function HostRow({
   onDone: () => void;
   onRecheck: () => void;
   onProbe: () => void;
+  onEvacuate: () => void;
+  onMaintenance: () => void;
   onDelete: () => void;
 }) {
   return (
     <>
       <tr className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800" data-testid={`host-row-${h.name}`}>
         <td className="px-4 py-3">
-          <div className="font-medium">{h.name}</div>
+          <div className="font-medium">
+            {h.name}
+            {h.maintenance && (
+              <span
+                className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-800 dark:bg-amber-900/40 dark:text-amber-300"
+                title={`since ${h.maintenanceSince ?? "?"}: takes no new containers`}
+                data-testid={`maintenance-${h.name}`}
+              >
+                maintenance
+              </span>
+            )}
+          </div>
           <div className="font-mono text-xs text-slate-500">{h.endpoint}</div>
           {(h.hasTls || h.hasSshKey) && <div className="text-xs text-slate-500">{h.hasTls ? "TLS client certificate stored" : "SSH key stored"}</div>}
           {h.sshHostKey && (
@@ -164,6 +185,12 @@ function HostRow({
             </Button>
             <Button variant="secondary" onClick={onProbe} disabled={busy} aria-label={`Probe CRIU on ${h.name}`}>
               Probe CRIU
+            </Button>
+            <Button variant="secondary" onClick={onEvacuate} disabled={busy} aria-label={`Evacuate ${h.name}`}>
+              Evacuate
+            </Button>
+            <Button variant="ghost" onClick={onMaintenance} disabled={busy} aria-label={h.maintenance ? `End maintenance of ${h.name}` : `Start maintenance of ${h.name}`}>
+              {h.maintenance ? "End maintenance" : "Maintenance"}
             </Button>
             <Button variant="ghost" onClick={onEdit} aria-label={`Edit ${h.name}`}>
               Edit

@@ -1,16 +1,14 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState, useTransition } from "react";
-import { previewMigrationAction, startMigrationAction, type MigrationActionState } from "@/lib/actions/migrations";
+import { previewMigrationAction, startMigrationAction } from "@/lib/actions/migrations";
+import { usePreflight } from "@/components/migrations/use-preflight";
 import type { ContainerRow } from "@/lib/hosts/containers";
-import { formatBytes } from "@/lib/format";
+import { PlanTable, targetRoom } from "@/components/migrations/plan-table";
 import { Button } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/field";
 
 type HostOption = { id: string; name: string };
-
-/** Changes of target or options settle this long before pre-flight runs again (typing "12" is one check). */
-const RECHECK_DELAY_MS = 300;
 
 /**
  * "Migrate selected": target and options → the pre-flight plan → confirm. Pre-flight runs as the
@@ -27,12 +25,8 @@ export function MigrateDialog({ selected, hosts, onClose }: { selected: Containe
   const [keepSource, setKeepSource] = useState(false);
   const [concurrency, setConcurrency] = useState(2);
   const [nameConflict, setNameConflict] = useState<"fail" | "suffix">("fail");
-  const [round, setRound] = useState(0);
-  const [checked, setChecked] = useState<{ ticket: string; state: MigrationActionState } | null>(null);
   const [startError, setStartError] = useState<{ ticket: string; message?: string } | null>(null);
   const [starting, start] = useTransition();
-  const latest = useRef("");
-  const opened = useRef(false);
 
   useEffect(() => {
     ref.current?.showModal();
@@ -43,30 +37,7 @@ export function MigrateDialog({ selected, hosts, onClose }: { selected: Containe
     () => ({ targetHostId, items: selected.map((c) => ({ hostId: c.hostId, containerId: c.id })), options: { keepSource, concurrency, nameConflict } }),
     [targetHostId, selected, keepSource, concurrency, nameConflict],
   );
-  // One check per distinct request (a refreshed selection with the same rows is the same request) and per "Check again".
-  const ticket = `${JSON.stringify(request)}#${round}`;
-
-  useEffect(() => {
-    if (!request.targetHostId) return;
-    latest.current = ticket;
-    const run = () =>
-      previewMigrationAction(request).then(
-        (state) => latest.current === ticket && setChecked({ ticket, state }),
-        () => latest.current === ticket && setChecked({ ticket, state: { ok: false, message: "Pre-flight could not be run; check again" } }),
-      );
-    if (!opened.current) {
-      opened.current = true;
-      void run();
-      return;
-    }
-    const timer = setTimeout(run, RECHECK_DELAY_MS);
-    return () => clearTimeout(timer);
-    // `ticket` names the request and the round: the effect runs again exactly when either changes.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [ticket]);
-
-  const state = checked?.ticket === ticket ? checked.state : null;
-  const checking = Boolean(targetHostId) && !state;
+  const { ticket, state, checking, recheck } = usePreflight(request, Boolean(targetHostId), previewMigrationAction);
   const plan = state?.plan;
   const runnable = plan?.items.filter((i) => i.errors.length === 0).length ?? 0;
   const message = startError?.ticket === ticket ? startError.message : state && !state.ok ? state.message : undefined;
@@ -136,43 +107,9 @@ export function MigrateDialog({ selected, hosts, onClose }: { selected: Containe
         {plan && (
           <div className="space-y-2">
             <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="plan-summary">
-              Pre-flight: {runnable} of {plan.items.length} can move to {plan.targets.map((t) => t.name).join(", ")}.
-              {plan.targets.map((t) => (t.unavailable ? ` ${t.unavailable}.` : ` Memory budget ${formatBytes(t.budgetBytes)}, ${formatBytes(t.usedBytes)} in use.`))}
+              Pre-flight: {runnable} of {plan.items.length} can move to {plan.targets.map((t) => `${t.name} (${targetRoom(t)})`).join(", ")}.
             </p>
-            <div className="max-h-72 overflow-auto rounded-md border border-slate-200 dark:border-slate-800">
-              <table className="w-full text-left text-sm" aria-label="Migration plan">
-                <thead className="sticky top-0 bg-slate-50 text-xs uppercase text-slate-500 dark:bg-slate-800">
-                  <tr>
-                    <th className="px-3 py-1.5">Container</th>
-                    <th className="px-3 py-1.5">From</th>
-                    <th className="px-3 py-1.5 text-right">Needs</th>
-                    <th className="px-3 py-1.5">Pre-flight</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {plan.items.map((i) => (
-                    <tr key={`${i.hostId}/${i.containerId}`} className="border-t border-slate-100 align-top dark:border-slate-800">
-                      <td className="px-3 py-1.5 font-medium">{i.name}</td>
-                      <td className="px-3 py-1.5">{i.hostName}</td>
-                      <td className="px-3 py-1.5 text-right tabular">{i.memoryNeedBytes ? formatBytes(i.memoryNeedBytes) : "—"}</td>
-                      <td className="px-3 py-1.5 text-xs">
-                        {i.errors.map((e) => (
-                          <p key={e} className="text-red-700 dark:text-red-400">
-                            ✕ {e}
-                          </p>
-                        ))}
-                        {i.warnings.map((w) => (
-                          <p key={w} className="text-amber-700 dark:text-amber-400">
-                            ! {w}
-                          </p>
-                        ))}
-                        {!i.errors.length && !i.warnings.length && <span className="text-emerald-700 dark:text-emerald-400">ready</span>}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <PlanTable plan={plan} />
           </div>
         )}
         <FormMessage message={message} />
@@ -181,7 +118,7 @@ export function MigrateDialog({ selected, hosts, onClose }: { selected: Containe
           <Button variant="ghost" type="button" onClick={() => ref.current?.close()}>
             Close
           </Button>
-          <Button variant="secondary" type="button" disabled={checking || starting || !targetHostId} onClick={() => setRound((r) => r + 1)}>
+          <Button variant="secondary" type="button" disabled={checking || starting || !targetHostId} onClick={recheck}>
             {checking ? "Checking…" : "Check again"}
           </Button>
           <Button

@@ -3,7 +3,8 @@ import { memo, useEffect, useMemo, useRef, useState, useTransition } from "react
 import { cancelMigrationAction } from "@/lib/actions/migrations";
 import { formatBytes, formatMs } from "@/lib/format";
 import { isBatchEnded, progressOf, TERMINAL } from "@/lib/migration/state";
-import { countByStatus, type MigrationItemView, type MigrationView } from "@/lib/migration/view";
+import { countByStatus, targetsOf, type MigrationItemView, type MigrationView } from "@/lib/migration/view";
+import { TargetFiguresTable } from "@/components/migrations/target-figures";
 import { useSocket } from "@/lib/realtime/client";
 import { Button } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/field";
@@ -154,7 +155,7 @@ export function MigrationLive({ initial }: { initial: MigrationView }) {
           </thead>
           <tbody>
             {m.items.map((i) => (
-              <ItemRow key={i.id} item={i} targetHostName={m.targetHostName} elapsed={formatMs(elapsedOf(i))} live={live[i.id]} />
+              <ItemRow key={i.id} item={i} elapsed={formatMs(elapsedOf(i))} live={live[i.id]} />
             ))}
           </tbody>
         </table>
@@ -164,7 +165,7 @@ export function MigrationLive({ initial }: { initial: MigrationView }) {
 }
 
 /** One container's row: drawn again only when its item, its elapsed time or its live bytes change. */
-const ItemRow = memo(function ItemRow({ item: i, targetHostName, elapsed, live }: { item: MigrationItemView; targetHostName: string; elapsed: string; live?: { bytes: number; bytesPerSecond: number } }) {
+const ItemRow = memo(function ItemRow({ item: i, elapsed, live }: { item: MigrationItemView; elapsed: string; live?: { bytes: number; bytesPerSecond: number } }) {
   return (
     <tr className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800" data-testid={`item-${i.name}`}>
       <td className="px-3 py-2">
@@ -177,7 +178,7 @@ const ItemRow = memo(function ItemRow({ item: i, targetHostName, elapsed, live }
         ))}
       </td>
       <td className="px-3 py-2 text-xs">
-        {i.hostName} → {targetHostName}
+        {i.hostName} → {i.targetHostName ?? "no host"}
         {i.targetName && i.targetName !== i.name ? ` as ${i.targetName}` : ""}
       </td>
       <td className="px-3 py-2" data-testid="item-status">
@@ -199,11 +200,12 @@ const ItemRow = memo(function ItemRow({ item: i, targetHostName, elapsed, live }
 
 /** Figures, the timeline and the charts of the batch (the page's heaviest drawing: throttled by the caller). */
 const BatchCharts = memo(function BatchCharts({ m, now }: { m: MigrationView; now: number }) {
-  const { downs, used, stack } = useMemo(
+  const { downs, used, stack, targets } = useMemo(
     () => ({
       downs: m.items.filter((i) => i.status === "done" && i.downtimeMs !== null).map((i) => i.downtimeMs!),
       used: PHASE_NAMES.filter((p) => m.items.some((i) => i.phases.some((ph) => ph.name === p && ph.endedAt))),
       stack: m.items.map((i) => ({ name: i.name, ...phaseDurations(i) })),
+      targets: targetsOf(m.items),
     }),
     [m.items],
   );
@@ -220,6 +222,7 @@ const BatchCharts = memo(function BatchCharts({ m, now }: { m: MigrationView; no
           Export CSV
         </a>
       </p>
+      {(targets.length > 1 || m.evacuatedHost) && <TargetFiguresTable targets={targets} />}
       <section className="space-y-3 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
         <h2 className="text-base font-semibold">Timeline</h2>
         <PhaseTimeline m={m} now={now} />

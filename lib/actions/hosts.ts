@@ -11,6 +11,7 @@ import {
   probeHostCriu,
   HostNotFoundError,
   refreshHealth,
+  setMaintenance,
   testConnection,
   toPublicHost,
   updateHost,
@@ -128,6 +129,19 @@ export async function deleteHostAction(id: string): Promise<HostFormState> {
     revalidatePath("/hosts");
     revalidatePath("/containers");
     return { ok: true, message: "Host removed" };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+/** Maintenance on a host row: it takes no new containers while set. */
+export async function setMaintenanceAction(id: string, on: boolean): Promise<HostFormState> {
+  await requireUser();
+  try {
+    if (typeof on !== "boolean") return { ok: false, message: "maintenance must be true or false" };
+    const host = toPublicHost(await setMaintenance(hostIdSchema.parse(id), on));
+    revalidatePath("/hosts");
+    return { ok: true, host, message: on ? `${host.name} is in maintenance: it takes no new containers` : `${host.name} takes containers again` };
   } catch (err) {
     return failure(err);
   }

@@ -6,6 +6,7 @@ import type { historyQuerySchema } from "@/lib/validations/history";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { downtimeHistogram, percentile } from "@/lib/migration/stats";
 import { BATCH_ENDED, batchStatus, type BatchStatus } from "@/lib/migration/state";
+import { targetsOf, type TargetFigures } from "@/lib/migration/view";
 
 /** History of batches: filters, cursor pages and the figures the charts draw. */
 
@@ -98,6 +99,8 @@ export type HistoryCharts = {
   perDay: { day: string; done: number; "rolled-back": number; skipped: number; failed: number }[];
   throughput: { at: string; perMin: number; id: string }[];
   successRate: { day: string; rate: number; total: number }[];
+  /** Each target host's share of the containers in range. */
+  perTarget: TargetFigures[];
   items: number;
 };
 
@@ -107,7 +110,7 @@ export async function historyCharts(filter: HistoryFilter): Promise<HistoryChart
   const ids = batches.map((b) => b.id);
   const items = await db.migrationItem.findMany({
     where: { migrationId: { in: ids } },
-    select: { migrationId: true, status: true, downtimeMs: true, finishedAt: true },
+    select: { migrationId: true, status: true, downtimeMs: true, finishedAt: true, targetHostId: true, targetHostName: true, bytesMoved: true },
   });
   const perDay = new Map<string, HistoryCharts["perDay"][number]>();
   const doneByBatch = new Map<string, number>();
@@ -133,6 +136,7 @@ export async function historyCharts(filter: HistoryFilter): Promise<HistoryChart
       const attempted = d.done + d["rolled-back"] + d.failed;
       return { day: d.day, rate: attempted ? Math.round((d.done / attempted) * 1000) / 10 : 0, total: attempted };
     }),
+    perTarget: targetsOf(items.map((i) => ({ ...i, bytesMoved: Number(i.bytesMoved) }))),
     items: items.length,
   };
 }

@@ -69,7 +69,7 @@ export function percentile(values: number[], p: number): number | null {
 }
 
 /** Per-target figures of a batch's items, by host name; items without a target are left out. */
-export function targetsOf(items: Pick<MigrationItemView, "targetHostId" | "targetHostName" | "status" | "downtimeMs" | "bytesMoved">[]): TargetFigures[] {
+export function targetsOf(items: (Pick<MigrationItemView, "targetHostId" | "targetHostName" | "downtimeMs" | "bytesMoved"> & { status: string })[]): TargetFigures[] {
   const by = new Map<string, { name: string; items: typeof items }>();
   for (const i of items) {
     if (!i.targetHostId) continue;

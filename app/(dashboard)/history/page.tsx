@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { DowntimeHistogram, PerDayChart, SuccessRateChart, ThroughputChart } from "@/components/charts/charts";
 import { MigrationStatusBadge } from "@/components/migrations/status";
+import { TargetFiguresTable } from "@/components/migrations/target-figures";
 import { fetchHistory } from "@/lib/data/history";
 import { formatMs } from "@/lib/format";
 
@@ -93,6 +94,7 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
             <ThroughputChart data={charts.throughput} />
             <SuccessRateChart data={charts.successRate} />
           </div>
+          {charts.perTarget.length > 0 && <TargetFiguresTable targets={charts.perTarget} title="By target host (all containers in range)" />}
           <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <table className="w-full text-left text-sm" aria-label="Migration history">
               <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
@@ -120,7 +122,8 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
                     </td>
                     <td className="px-3 py-2 text-xs">{b.createdBy}</td>
                     <td className="px-3 py-2 text-xs">
-                      {b.sources.join(", ") || "—"} → {b.targetHostName}
+                      {b.sources.join(", ") || "—"} → {b.targets.join(", ") || b.targetHostName}
+                      {b.evacuatedHostName && <span className="ml-1 rounded bg-amber-100 px-1 text-amber-800 dark:bg-amber-900/40 dark:text-amber-300">evacuation</span>}
                     </td>
                     <td className="px-3 py-2">
                       <MigrationStatusBadge status={b.status} />

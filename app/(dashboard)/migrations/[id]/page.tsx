@@ -17,9 +17,7 @@ export default async function MigrationPage({ params }: { params: Promise<{ id: 
         <Link href="/history" className="text-sm text-teal-700 hover:underline dark:text-teal-400">
           ← History
         </Link>
-        <h1 className="text-2xl font-semibold">
-          Migration to {m.targetHostName}
-        </h1>
+        <h1 className="text-2xl font-semibold">{m.evacuatedHost ? `Evacuation of ${m.evacuatedHost.name} → ${m.targetHostName}` : `Migration to ${m.targetHostName}`}</h1>
         <p className="text-sm text-slate-600 dark:text-slate-400">
           Started {new Date(m.createdAt).toLocaleString("en-GB")} by {m.createdBy} · <span className="font-mono text-xs">{m.id}</span>
         </p>
