@@ -348,7 +348,7 @@ export async function planMigration(req: PlanRequest, options: MigrationOptions)
   const candidates = (req.candidates ?? []).map((id) => targets.get(id)!);
   for (const item of items) {
     const c = infos.get(item);
-    if (!c || item.errors.length) continue;
+    if (!c) continue;
     const need = item.memoryNeedBytes;
     const place = (t: TargetState, r: ReturnType<typeof onTarget>) => {
       item.targetHostId = t.summary.id;
@@ -363,6 +363,7 @@ export async function planMigration(req: PlanRequest, options: MigrationOptions)
       t.summary.plannedBytes += need;
     };
     if (item.targetHostId) {
+      // Every reason is reported, the source's and the target's.
       const t = targets.get(item.targetHostId)!;
       place(t, onTarget(item, c, needs.get(item) ?? criuNeeds(null), t, options));
       if (item.errors.length) continue;
@@ -373,6 +374,8 @@ export async function planMigration(req: PlanRequest, options: MigrationOptions)
       }
       continue;
     }
+    // A container that cannot leave its source is not placed anywhere.
+    if (item.errors.length) continue;
     const tried = candidates.filter((t) => t.summary.id !== item.hostId).map((t) => ({ t, ...onTarget(item, c, needs.get(item) ?? criuNeeds(null), t, options) }));
     const room = tried.map(({ t, errors }) => ({ name: t.summary.name, freeBytes: t.ledger.freeBytes, budgetBytes: t.ledger.budgetBytes, errors }));
     const best = tried[pickTarget(room, need)];

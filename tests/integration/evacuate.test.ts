@@ -5,7 +5,7 @@ import { createHost, getHost, updateHost } from "@/lib/hosts/service";
 import { MigrationEngine } from "@/lib/migration/engine";
 import { evacuateHost } from "@/lib/migration/evacuate";
 import { listBatches } from "@/lib/migration/history";
-import { getMigration, previewMigration } from "@/lib/migration/service";
+import { getMigration, previewMigration, startMigration } from "@/lib/migration/service";
 import { migrationCsv, parseCsv } from "@/lib/migration/stats";
 import { counterValues, isRunning, labDocker, LAB, type LabHost, removeTestContainers, startContainer, untilCounted, untilPast } from "../support/lab";
 
@@ -128,6 +128,30 @@ describe("evacuate a host", () => {
     expect(csv.slice(1).filter((r) => r[col] === "it-evac-a")).toHaveLength(25);
     expect(csv.slice(1).filter((r) => r[col] === "it-evac-b")).toHaveLength(30);
     console.log(`[figures] evacuate 60 counters: ${m.targets.map((t) => `${t.name} ${t.counts.done} done, downtime p50 ${t.downtimeP50Ms} ms p95 ${t.downtimeP95Ms} ms`).join("; ")}; batch ${Date.parse(m.finishedAt!) - Date.parse(m.startedAt!)} ms`);
+  });
+
+  it("a batch through the migrations API with a target per item: each counter lands where its item says and goes on", async () => {
+    const names = ["it-evac-pair-1", "it-evac-pair-2"];
+    const ids = await Promise.all(names.map((n) => startContainer("c", n)));
+    await Promise.all(ids.map((id) => untilCounted("c", id)));
+    const eng = new MigrationEngine({
+      afterPhase: async ({ item, phase }) => {
+        if (phase === "checkpoint") lastOnSource.set(item.name, (await counterValues("c", item.sourceContainerId)).at(-1)!);
+      },
+    });
+    await updateHost(src.id, { maintenance: false });
+    const { id } = await startMigration({ items: [{ hostId: src.id, containerId: ids[0]!, targetHostId: toA.id }, { hostId: src.id, containerId: ids[1]!, targetHostId: toB.id }] }, "it", eng);
+    await eng.start(id);
+    const m = await getMigration(id);
+    expect(m.items.map((i) => [i.name, i.status, i.targetHostName])).toEqual([
+      ["it-evac-pair-1", "done", "it-evac-a"],
+      ["it-evac-pair-2", "done", "it-evac-b"],
+    ]);
+    expect(m).toMatchObject({ targetHostId: null, targetHostName: "it-evac-a, it-evac-b", evacuatedHost: null });
+    for (const [n, which] of [[names[0]!, "a"], [names[1]!, "b"]] as const) {
+      const values = await untilCounted(which, n, 2);
+      expect(values[0], `${n} on ${which.toUpperCase()}`).toBe(lastOnSource.get(n)! + 1);
+    }
   });
 
   it("a host in maintenance takes no new containers until it ends", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CapacityLedger, defaultBudget, memoryNeed, SHIM_OVERHEAD_BYTES } from "@/lib/migration/capacity";
 import { changedPaths } from "@/lib/migration/docker-ops";
 import { Channel, mapLimit, Semaphore } from "@/lib/migration/semaphore";
-import { migrationRequestSchema } from "@/lib/validations/migration";
+import { evacuateRequestSchema, migrationRequestSchema, targetOf } from "@/lib/validations/migration";
 
 const MiB = 1024 * 1024;
 
@@ -134,6 +134,23 @@ describe("migration request", () => {
     expect(migrationRequestSchema.safeParse({ targetHostId: "b", items: [] }).success).toBe(false);
     expect(migrationRequestSchema.safeParse({ targetHostId: "b", items: [{ hostId: "a", containerId: "x; rm -rf /" }] }).success).toBe(false);
     expect(migrationRequestSchema.safeParse({ targetHostId: "b", items: [{ hostId: "a", containerId: "x" }], options: { concurrency: 0 } }).success).toBe(false);
+  });
+  it("takes a target per item; every item must have one, its own or the batch's", () => {
+    const mixed = migrationRequestSchema.parse({ targetHostId: "b", items: [{ hostId: "a", containerId: "x" }, { hostId: "a", containerId: "y", targetHostId: "c" }] });
+    expect(mixed.items.map((i) => targetOf(mixed, i))).toEqual(["b", "c"]);
+    const perItem = migrationRequestSchema.parse({ items: [{ hostId: "a", containerId: "x", targetHostId: "b" }] });
+    expect(targetOf(perItem, perItem.items[0]!)).toBe("b");
+    const none = migrationRequestSchema.safeParse({ items: [{ hostId: "a", containerId: "x" }] });
+    expect(none.error!.issues.map((i) => [i.path.join("."), i.message])).toEqual([["targetHostId", "host id is required (the batch's target, or one per item)"]]);
+    const some = migrationRequestSchema.safeParse({ items: [{ hostId: "a", containerId: "x", targetHostId: "b" }, { hostId: "a", containerId: "y" }] });
+    expect(some.error!.issues.map((i) => [i.path.join("."), i.message])).toEqual([["items.1.targetHostId", "no target: give this item a targetHostId, or the batch one"]]);
+    expect(migrationRequestSchema.safeParse({ items: [{ hostId: "a", containerId: "x", targetHostId: "../etc" }] }).success).toBe(false);
+  });
+  it("an evacuation names its targets at most once, and nothing else", () => {
+    expect(evacuateRequestSchema.parse({})).toEqual({ dryRun: false });
+    expect(evacuateRequestSchema.safeParse({ targetHostIds: ["b", "b"] }).error!.issues[0]!.message).toBe("a host is listed twice in targetHostIds");
+    expect(evacuateRequestSchema.safeParse({ targetHostIds: [] }).error!.issues[0]!.message).toMatch(/^Name at least one target host/);
+    expect(evacuateRequestSchema.safeParse({ hosts: ["b"] }).error!.issues[0]!.message).toMatch(/^Unknown field\(s\): hosts/);
   });
   it("fills default options", () => {
     const ok = migrationRequestSchema.parse({ targetHostId: "b", items: [{ hostId: "a", containerId: "x" }], options: {} });
