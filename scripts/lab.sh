@@ -449,7 +449,10 @@ stop_dockerd() { # pid what: TERM, wait (dockerd first stops its containers), th
 
 # A daemon outlives this script: it must not keep the script's other open files (a caller's
 # `flock` lock, a pipe a test waits on). Closes every descriptor above 2 before exec.
-CLOSE_FDS='for fd in /proc/$$/fd/*; do n=${fd##*/}; if ((n > 2)); then eval "exec $n>&-"; fi; done 2>/dev/null'
+# No redirection on the loop: an `exec` inside a redirected compound command makes that redirection
+# permanent, and `done 2>/dev/null` here sent every dockerd's stderr (its whole log) to /dev/null.
+# The [[ -e ]] skips the descriptor the glob itself had open.
+CLOSE_FDS='for fd in /proc/$$/fd/*; do n=${fd##*/}; if ((n > 2)) && [[ -e $fd ]]; then eval "exec $n>&-"; fi; done'
 
 # A daemon whose config file changed since it started (lab.sh added a listener, say) needs a
 # restart. When lab.sh starts a dockerd or sshd it records "<pid> <hash of its config>" in
