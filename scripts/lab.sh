@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
-# Ferry's lab: three real Docker daemons ("hosts" A, B and C) with working CRIU checkpoint/restore
-# on one Debian 12 machine, plus the counter test image. Host B is also served over TCP with
-# mutual TLS and over SSH (its own sshd on 127.0.0.1), as a remote host would be. Everything
-# listens on 127.0.0.1 or a unix socket. Idempotent: pieces already in place are detected and
-# reused, so a second run takes seconds.
+# Ferry's lab: real Docker daemons ("hosts") with working CRIU checkpoint/restore on one Debian 12
+# machine, plus the counter test image. A, B and C run bookworm's Docker 20.10; D runs Debian
+# forky's Docker 28.5.2 and E trixie's 26.1.5, unpacked beside it, for compatibility tests (see
+# docs/lab.md, "Docker versions"). Host B is also served over TCP with mutual TLS and over SSH
+# (its own sshd on 127.0.0.1), as a remote host would be. Everything listens on 127.0.0.1 or a unix
+# socket. Idempotent: pieces already in place are detected and reused, so a second run takes seconds.
 #
-#   scripts/lab.sh up [--containers N] [--no-servers] [--no-self-test]
+#   scripts/lab.sh up [--containers N] [--no-servers] [--no-self-test] [--no-newer]
 #                                        install what is missing, start the daemons and sshd,
-#                                        build the counter and server images, self-test
+#                                        build the counter and server images, self-test;
+#                                        --no-newer: hosts A, B and C only (no D, E)
 #   scripts/lab.sh down                  remove lab containers, stop the daemons and sshd this
 #                                        script started
-#   scripts/lab.sh status                every host with its endpoints, versions and CRIU
+#   scripts/lab.sh status                every host with its endpoints; Docker, API, containerd,
+#                                        runc, CRIU and kernel versions
 #   scripts/lab.sh env                   paths of the TLS and SSH material (shell assignments),
 #                                        for tests and for registering hosts by hand
-#   scripts/lab.sh criu <a|b|c> <4.1.1|4.2.1|default>
+#   scripts/lab.sh criu <a|b|c|d|e> <4.1.1|4.2.1|default>
 #                                        point one host's checkpoints/restores at a CRIU version
+#   scripts/lab-pairs.sh A:D D:A ...     which host pairs can checkpoint -> restore (a counter)
 #
 # Every step prints what it does; any failure exits non-zero with its cause.
 set -Eeuo pipefail
@@ -574,7 +578,7 @@ install_newer_docker() { # D|E
     [[ $cand == "$v"[+-]* ]] && { found=$suite; break; }
     log "host $h: Debian $suite has docker.io ${cand:-none}, not $v"
   done
-  [[ -n $found ]] || die "host $h: docker.io $v is not in Debian ${NEWER_SUITES[$h]} any more; update NEWER_DOCKER/NEWER_SUITES in $0, or run 'lab.sh up --no-newer' for hosts A, B and C alone"
+  [[ -n $found ]] || die "host $h: docker.io $v is not in Debian ${NEWER_SUITES[$h]// / or } any more; update NEWER_DOCKER/NEWER_SUITES in $0, or run 'lab.sh up --no-newer' for hosts A, B and C alone"
   local ccand; ccand=$(private_apt_candidate "$found" containerd)
   [[ -n $ccand ]] || die "host $h: Debian $found has no containerd package"
   log "host $h: unpacking docker.io $cand and containerd $ccand from Debian $found into $p"
@@ -1153,6 +1157,7 @@ cmd_up() {
   done
   require_root
   local t0=$SECONDS
+  trap private_apt_cleanup EXIT
   install_packages
   install_criu
   setup_tls
