@@ -1218,7 +1218,7 @@ cmd_status() {
     local n=${triple%%:*} rest=${triple#*:}; local s=${rest%%:*} config=${rest#*:}
     local origin='' h
     for h in "${NEWER_HOSTS[@]}"; do
-      [[ $h == "$n" ]] && origin="; $(cat "$(newer_prefix "$h")/ferry-lab-source" 2>/dev/null || echo "docker ${NEWER_DOCKER[$h]}, not unpacked"), in $(newer_prefix "$h")"
+      [[ $h == "$n" ]] && origin="; $(newer_prefix "$h"): $(cat "$(newer_prefix "$h")/ferry-lab-source" 2>/dev/null || echo "docker ${NEWER_DOCKER[$h]}, not unpacked"), with bookworm's runc"
     done
     if daemon_up "$s"; then
       local pid note=''; pid=$(daemon_pid "$config")
@@ -1228,7 +1228,7 @@ cmd_status() {
       v=$(docker -H "unix://$s" version --format \
         '{{.Server.Version}} (API {{.Server.APIVersion}}){{range .Server.Components}}{{if eq .Name "containerd" "runc"}}, {{.Name}} {{.Version}}{{end}}{{end}}' 2>/dev/null) || v='?'
       info=$(docker -H "unix://$s" info --format 'kernel {{.KernelVersion}}, {{.ContainersRunning}} running containers' 2>/dev/null) || info='?'
-      log "host $n: up on unix://$s: docker ${v/)/$origin)}, criu $(criu_version_for "${n,,}"), $info$note"
+      log "host $n: up on unix://$s: docker $v, criu $(criu_version_for "${n,,}"), $info$origin$note"
     elif [[ -e $config ]]; then
       log "host $n: down on unix://$s${origin:+ (${origin#; })}; its criu would be $(criu_version_for "${n,,}")"
     else
