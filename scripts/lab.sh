@@ -48,7 +48,7 @@ readonly EXEC_ROOT_B=/run/ferry-lab-b
 readonly DATA_ROOT_C=/var/lib/ferry-lab-c/docker
 readonly EXEC_ROOT_C=/run/ferry-lab-c
 # Hosts D and E: the newer Dockers Debian ships, for compatibility tests. Each is Debian's docker.io
-# and containerd of that suite, unpacked (dpkg -x, never installed) into NEWER_PREFIX, running on
+# and containerd of that suite, unpacked (dpkg -x, never installed) into newer_prefix, running on
 # bookworm's own libraries, with its own data-root, exec-root, containerd and socket, set up like C.
 # runc stays bookworm's (the newer suites' runc needs glibc 2.38 and cannot run through a loader:
 # see install_newer_docker). The first suite listed that has the version wins.
