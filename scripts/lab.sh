@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
-# Ferry's lab: three real Docker daemons ("hosts" A, B and C) with working CRIU checkpoint/restore
-# on one Debian 12 machine, plus the counter test image. Host B is also served over TCP with
-# mutual TLS and over SSH (its own sshd on 127.0.0.1), as a remote host would be. Everything
-# listens on 127.0.0.1 or a unix socket. Idempotent: pieces already in place are detected and
-# reused, so a second run takes seconds.
+# Ferry's lab: real Docker daemons ("hosts") with working CRIU checkpoint/restore on one Debian 12
+# machine, plus the counter test image. A, B and C run bookworm's Docker 20.10; D runs Debian
+# forky's Docker 28.5.2 and E trixie's 26.1.5, unpacked beside it, for compatibility tests (see
+# docs/lab.md, "Docker versions"). Host B is also served over TCP with mutual TLS and over SSH
+# (its own sshd on 127.0.0.1), as a remote host would be. Everything listens on 127.0.0.1 or a unix
+# socket. Idempotent: pieces already in place are detected and reused, so a second run takes seconds.
 #
-#   scripts/lab.sh up [--containers N] [--no-servers] [--no-self-test]
+#   scripts/lab.sh up [--containers N] [--no-servers] [--no-self-test] [--no-newer]
 #                                        install what is missing, start the daemons and sshd,
-#                                        build the counter and server images, self-test
+#                                        build the counter and server images, self-test;
+#                                        --no-newer: hosts A, B and C only (no D, E)
 #   scripts/lab.sh down                  remove lab containers, stop the daemons and sshd this
 #                                        script started
-#   scripts/lab.sh status                every host with its endpoints, versions and CRIU
+#   scripts/lab.sh status                every host with its endpoints; Docker, API, containerd,
+#                                        runc, CRIU and kernel versions
 #   scripts/lab.sh env                   paths of the TLS and SSH material (shell assignments),
 #                                        for tests and for registering hosts by hand
-#   scripts/lab.sh criu <a|b|c> <4.1.1|4.2.1|default>
+#   scripts/lab.sh criu <a|b|c|d|e> <4.1.1|4.2.1|default>
 #                                        point one host's checkpoints/restores at a CRIU version
+#   scripts/lab-pairs.sh A:D D:A ...     which host pairs can checkpoint -> restore (a counter)
 #
 # Every step prints what it does; any failure exits non-zero with its cause.
 set -Eeuo pipefail
@@ -43,6 +47,19 @@ readonly DATA_ROOT_B=/var/lib/ferry-lab-b/docker
 readonly EXEC_ROOT_B=/run/ferry-lab-b
 readonly DATA_ROOT_C=/var/lib/ferry-lab-c/docker
 readonly EXEC_ROOT_C=/run/ferry-lab-c
+# Hosts D and E: the newer Dockers Debian ships, for compatibility tests. Each is Debian's docker.io
+# and containerd of that suite, unpacked (dpkg -x, never installed) into newer_prefix, running on
+# bookworm's own libraries, with its own data-root, exec-root, containerd and socket, set up like C.
+# runc stays bookworm's (the newer suites' runc needs glibc 2.38 and cannot run through a loader:
+# see install_newer_docker). The first suite listed that has the version wins.
+readonly NEWER_HOSTS=(D E)
+declare -rA NEWER_DOCKER=([D]=28.5.2 [E]=26.1.5)
+declare -rA NEWER_SUITES=([D]="forky sid" [E]="trixie")
+newer_prefix() { echo "/opt/ferry-docker-${NEWER_DOCKER[$1]}"; }  # D|E
+newer_sock() { echo "/run/ferry-lab-${1,,}.sock"; }
+newer_config() { echo "$LAB_ETC/daemon-${1,,}.json"; }
+newer_data_root() { echo "/var/lib/ferry-lab-${1,,}/docker"; }
+newer_exec_root() { echo "/run/ferry-lab-${1,,}"; }
 # Host B over TCP with mutual TLS: certificates made by setup_tls.
 readonly TLS_DIR=$LAB_ETC/tls
 readonly TLS_PORT_B=23760
@@ -142,35 +159,63 @@ install_criu() {
   write_criu_config
 }
 
-download_criu() { # version
-  local v=$1 p; p=$(criu_prefix "$v")
-  local base
+# A private apt configuration for one newer Debian suite (own sources naming only that suite, own
+# lists, an empty status, own cache) in $LAB_DIR/apt-<suite>: the newer suite is never enabled for
+# the system's apt, which would upgrade libc6 and much else. Its package list is read once per run
+# (CRIU 4.2.1 and host D both come from forky); cmd_up removes these directories at its end.
+declare -A PRIVATE_APT_READY=()
+for _suite in ${FERRY_LAB_APT_READY:-}; do PRIVATE_APT_READY[$_suite]=1; done
+private_apt_opts() { # suite -> apt options, one a line
+  local d=$LAB_DIR/apt-$1
+  printf '%s\n' -o "Dir::Etc::sourcelist=$d/etc/sources.list" -o "Dir::Etc::sourceparts=$d/etc/sources.list.d" \
+    -o "Dir::Etc::preferencesparts=$d/etc/preferences.d" -o "Dir::State::lists=$d/lists" \
+    -o "Dir::State::status=$d/status" -o "Dir::Cache=$d/cache" -o "APT::Architecture=amd64" \
+    -o "APT::Sandbox::User=root" -o "Acquire::Retries=2" -o "Acquire::http::Timeout=30"
+}
+private_apt_update() { # suite what-for: reads the suite's package list unless done in this run
+  local suite=$1 d=$LAB_DIR/apt-$1 base opts
+  [[ -n ${PRIVATE_APT_READY[$suite]:-} ]] && return
   # The same Debian mirror the system's apt already uses (so no host is named here).
   base=$(apt-cache policy | awk '/ bookworm\/main amd64 Packages/ {print $2; exit}')
   [[ -n $base ]] || die "cannot find the Debian mirror in apt's configuration (apt-cache policy)"
-  # A private apt configuration (own sources, lists, empty status, own cache): the newer suite is
-  # never enabled for the system's apt, which would upgrade libc6 and much else.
-  local d=$LAB_DIR/apt-criu-$v suite found=''
-  local opts=(-o "Dir::Etc::sourcelist=$d/etc/sources.list" -o "Dir::Etc::sourceparts=$d/etc/sources.list.d"
-    -o "Dir::Etc::preferencesparts=$d/etc/preferences.d" -o "Dir::State::lists=$d/lists"
-    -o "Dir::State::status=$d/status" -o "Dir::Cache=$d/cache" -o "APT::Architecture=amd64"
-    -o "APT::Sandbox::User=root")
+  rm -rf "$d"; mkdir -p "$d/etc/sources.list.d" "$d/etc/preferences.d" "$d/lists/partial" \
+    "$d/cache/archives/partial" "$d/debs"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $base $suite main" >"$d/etc/sources.list"
+  : >"$d/status"
+  log "$2: reading Debian $suite's package list (private apt configuration in $d)"
+  mapfile -t opts < <(private_apt_opts "$suite")
+  timeout 300 apt-get "${opts[@]}" update -qq || die "$2: apt-get update for Debian $suite failed (or took over 300 s)"
+  PRIVATE_APT_READY[$suite]=1
+}
+private_apt_cleanup() { # every suite's, this process's and those a _newer-host child read
+  rm -rf "${LAB_DIR:?}"/apt-*
+  PRIVATE_APT_READY=()
+}
+private_apt_candidate() { # suite package -> the suite's candidate version, empty if none
+  local opts; mapfile -t opts < <(private_apt_opts "$1")
+  apt-cache "${opts[@]}" policy "$2" 2>/dev/null | awk '/Candidate:/ {print $2}' | grep -v '(none)' || true
+}
+private_apt_download() { # suite what-for packages...: .debs into $LAB_DIR/apt-<suite>/debs
+  local suite=$1 what=$2 d=$LAB_DIR/apt-$1 opts; shift 2
+  mapfile -t opts < <(private_apt_opts "$suite")
+  rm -rf "$d/debs"; mkdir -p "$d/debs"
+  (cd "$d/debs" && timeout 600 apt-get "${opts[@]}" download "$@" >/dev/null) \
+    || die "$what: downloading from Debian $suite failed (or took over 600 s): $*"
+}
+
+download_criu() { # version
+  local v=$1 p; p=$(criu_prefix "$v")
+  local suite found='' cand
   for suite in ${CRIU_SUITES[$v]}; do
-    rm -rf "$d"; mkdir -p "$d/etc/sources.list.d" "$d/etc/preferences.d" "$d/lists/partial" \
-      "$d/cache/archives/partial" "$d/debs"
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $base $suite main" >"$d/etc/sources.list"
-    : >"$d/status"
-    log "criu $v: reading Debian $suite's package list (private apt configuration)"
-    apt-get "${opts[@]}" update -qq || die "apt-get update for Debian $suite failed"
-    local cand; cand=$(apt-cache "${opts[@]}" policy criu | awk '/Candidate:/ {print $2}')
+    private_apt_update "$suite" "criu $v"
+    cand=$(private_apt_candidate "$suite" criu)
     [[ $cand == "$v"-* ]] && { found=$suite; break; }
     log "criu $v: Debian $suite has criu ${cand:-none}"
   done
   [[ -n $found ]] || die "criu $v: not in Debian ${CRIU_SUITES[$v]} any more; update CRIU_VERSIONS/CRIU_SUITES in $0"
-  local pkgs=("${CRIU_PACKAGES[@]}" "${CRIU_LIBNET[$v]}")
+  local pkgs=("${CRIU_PACKAGES[@]}" "${CRIU_LIBNET[$v]}") d=$LAB_DIR/apt-$found
   log "criu $v: unpacking ${#pkgs[@]} packages from Debian $found into $p"
-  (cd "$d/debs" && apt-get "${opts[@]}" download "${pkgs[@]}" >/dev/null) \
-    || die "downloading CRIU packages from Debian $found failed: ${pkgs[*]}"
+  private_apt_download "$found" "criu $v" "${pkgs[@]}"
   rm -rf "$p.tmp"; mkdir -p "$p.tmp"
   local f
   for f in "$d"/debs/*.deb; do dpkg -x "$f" "$p.tmp"; done
@@ -181,7 +226,7 @@ download_criu() { # version
   outside=$(awk -v pre="$p.tmp/" '/=>/ && index($3, pre) != 1 {print $1 " => " $3}' <<<"$listing")
   [[ -z $outside ]] || die "criu $v: libraries not found in the prefix (add their packages to CRIU_PACKAGES): $outside"
   rm -rf "$p"; mv "$p.tmp" "$p"
-  rm -rf "$d"
+  rm -rf "$d/debs"
 }
 
 # Where root lacks CAP_SYS_RESOURCE (this project's sandboxed machines: CapEff 000001fffeffffff),
@@ -291,11 +336,11 @@ write_criu_wrapper() {
 #
 # Version: \$FERRY_CRIU_VERSION if set (manual runs), else the content of
 # $LAB_ETC/criu-version-\$FERRY_LAB_HOST if it exists, else $CRIU_DEFAULT_VERSION. lab.sh starts each
-# dockerd with FERRY_LAB_HOST=a, b or c; the variable reaches criu through containerd, the runc shim
+# dockerd with FERRY_LAB_HOST=a, b, c, d or e; the variable reaches criu through containerd, the runc shim
 # and runc, so 'scripts/lab.sh criu b 4.1.1' switches host B alone without restarting its daemon.
 V=\${FERRY_CRIU_VERSION:-}
 case \${FERRY_LAB_HOST:-} in
-  a|b|c) if [ -z "\$V" ] && [ -s "$LAB_ETC/criu-version-\$FERRY_LAB_HOST" ]; then
+  a|b|c|d|e) if [ -z "\$V" ] && [ -s "$LAB_ETC/criu-version-\$FERRY_LAB_HOST" ]; then
          read -r V <"$LAB_ETC/criu-version-\$FERRY_LAB_HOST" || true
        fi ;;
 esac
@@ -315,7 +360,7 @@ EOF
 }
 
 # The CRIU version the wrapper picks for a lab host ("4.2.1 (default)" or "4.1.1 (set in ...)").
-criu_version_for() { # a|b|c
+criu_version_for() { # a|b|c|d|e
   local v; v=$(env -u FERRY_CRIU_VERSION FERRY_LAB_HOST=$1 "$CRIU_WRAPPER" --version 2>/dev/null | awk '/^Version:/ {print $2}')
   if [[ -s $LAB_ETC/criu-version-$1 ]]; then echo "${v:-?} (set in $LAB_ETC/criu-version-$1)"
   else echo "${v:-?} (default)"; fi
@@ -408,7 +453,10 @@ stop_dockerd() { # pid what: TERM, wait (dockerd first stops its containers), th
 
 # A daemon outlives this script: it must not keep the script's other open files (a caller's
 # `flock` lock, a pipe a test waits on). Closes every descriptor above 2 before exec.
-CLOSE_FDS='for fd in /proc/$$/fd/*; do n=${fd##*/}; if ((n > 2)); then eval "exec $n>&-"; fi; done 2>/dev/null'
+# No redirection on the loop: an `exec` inside a redirected compound command makes that redirection
+# permanent, and `done 2>/dev/null` here sent every dockerd's stderr (its whole log) to /dev/null.
+# The [[ -e ]] skips the descriptor the glob itself had open.
+CLOSE_FDS='for fd in /proc/$$/fd/*; do n=${fd##*/}; if ((n > 2)) && [[ -e $fd ]]; then eval "exec $n>&-"; fi; done'
 
 # A daemon whose config file changed since it started (lab.sh added a listener, say) needs a
 # restart. When lab.sh starts a dockerd or sshd it records "<pid> <hash of its config>" in
@@ -426,13 +474,20 @@ config_changed() { # pid file name
   (($(stat -c %Y "$2") > since + 5))
 }
 
-start_daemon() { # name sock config
-  local name=$1 sock=$2 config=$3 host=${1,,}
+start_daemon() { # name sock config [prefix of an unpacked newer Docker (hosts D, E)]
+  local name=$1 sock=$2 config=$3 prefix=${4:-} host=${1,,}
+  # /usr/local/sbin first: runc finds our criu wrapper on the PATH dockerd passes on. A newer
+  # Docker's lab-bin comes next: its containerd and shim, bookworm's runc (install_newer_docker).
+  local dockerd=/usr/sbin/dockerd path=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin
+  if [[ -n $prefix ]]; then
+    dockerd=$prefix/usr/sbin/dockerd path=/usr/local/sbin:$prefix/lab-bin:/usr/sbin:/usr/bin:/sbin:/bin
+  fi
   if daemon_up "$sock"; then
     [[ $(docker -H "unix://$sock" info --format '{{.ExperimentalBuild}}') == true ]] \
       || die "a docker daemon already listens on $sock without experimental mode; stop it or enable \"experimental\": true"
     local pid; pid=$(daemon_pid "$config")
-    if [[ -n $pid ]] && daemon_env_ok "$pid" "$host" && ! config_changed "$pid" "$config" "dockerd-$name"; then
+    if [[ -n $pid ]] && daemon_env_ok "$pid" "$host" && ! config_changed "$pid" "$config" "dockerd-$name" \
+      && [[ -z $prefix || $(readlink "/proc/$pid/exe") == "$dockerd" ]]; then
       log "host $name: daemon already running on unix://$sock (pid $pid)"
       return
     fi
@@ -441,9 +496,9 @@ start_daemon() { # name sock config
       log "host $name: WARNING: the daemon on unix://$sock was not started by lab.sh (no FERRY_LAB_HOST); using it as it is"
       return
     fi
-    # Started by an older lab.sh (without FERRY_LAB_HOST) or before its config file changed (a new
-    # listener): restart it once. live-restore keeps its containers running.
-    log "host $name: restarting dockerd (pid $pid): its environment or $config changed;" \
+    # Started by an older lab.sh (without FERRY_LAB_HOST), before its config file changed (a new
+    # listener) or from another prefix: restart it once. live-restore keeps its containers running.
+    log "host $name: restarting dockerd (pid $pid): its environment, $config or its binary changed;" \
       "its $(docker -H "unix://$sock" ps -q | wc -l) running containers keep running (live-restore)"
     stop_dockerd "$pid" "host $name dockerd"
     for _ in $(seq 1 20); do daemon_up "$sock" || break; sleep 0.5; done
@@ -451,9 +506,8 @@ start_daemon() { # name sock config
   mkdir -p "$RUN_DIR" "$LAB_DIR/logs"
   clear_stale_pidfile "$config" "$name"
   log "host $name: starting dockerd ($config)"
-  # /usr/local/sbin first: runc finds our criu wrapper on the PATH dockerd passes on.
-  PATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin FERRY_LAB_HOST=$host FERRY_LAB_VERSION=$LAB_VERSION \
-    setsid bash -c "$CLOSE_FDS"'; exec /usr/sbin/dockerd --config-file "$1"' dockerd "$config" >>"$LAB_DIR/logs/dockerd-$name.log" 2>&1 </dev/null &
+  PATH=$path FERRY_LAB_HOST=$host FERRY_LAB_VERSION=$LAB_VERSION \
+    setsid bash -c "$CLOSE_FDS"'; exec "$2" --config-file "$1"' dockerd "$config" "$dockerd" >>"$LAB_DIR/logs/dockerd-$name.log" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/dockerd-$name.pid"
   record_config $! "$config" "dockerd-$name"
   local i
@@ -491,6 +545,95 @@ start_daemons() {
   start_daemon A "$SOCK_A" /etc/docker/daemon.json
   start_daemon B "$SOCK_B" "$LAB_ETC/daemon-b.json"
   start_daemon C "$SOCK_C" "$LAB_ETC/daemon-c.json"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Hosts D and E: the newer Dockers of Debian forky (28.5.2) and trixie (26.1.5), for compatibility
+# tests. Set up like C (own config, data-root, exec-root, pid file, socket; the containerd that
+# dockerd starts keeps its socket, state and root under those), plus the counter image.
+#
+# Only docker.io and containerd come from the newer suite, unpacked with dpkg -x into
+# /opt/ferry-docker-<version> through a private apt configuration (nothing is installed; bookworm's
+# docker.io stays). Their dockerd, containerd and shims are Go programs needing glibc 2.34, so they
+# run on bookworm's own libraries. runc does not: forky's and trixie's runc need glibc 2.38, and
+# runc cannot run through a loader wrapper as criu does (it re-executes /proc/self/exe for
+# `runc init`, which is then the loader: "can't copy bootstrap data to pipe"). So the daemon's PATH
+# has <prefix>/lab-bin first (after the criu wrapper): the newer containerd, shims, ctr and
+# docker-proxy, and links to bookworm's runc and docker-init (tini).
+newer_docker_version() { # prefix -> the version its dockerd reports (28.5.2), empty if none
+  [[ -x $1/usr/sbin/dockerd ]] || return 0
+  "$1/usr/sbin/dockerd" --version 2>/dev/null | sed -n 's/^Docker version \([0-9][0-9.]*\).*/\1/p' || true
+}
+
+install_newer_docker() { # D|E
+  local h=$1 v=${NEWER_DOCKER[$1]} p; p=$(newer_prefix "$1")
+  if [[ $(newer_docker_version "$p") == "$v" && -x $p/lab-bin/containerd ]]; then
+    log "host $h: docker $v already unpacked in $p ($(cat "$p/ferry-lab-source" 2>/dev/null))"
+    return
+  fi
+  local suite found='' cand
+  for suite in ${NEWER_SUITES[$h]}; do
+    private_apt_update "$suite" "host $h"
+    cand=$(private_apt_candidate "$suite" docker.io)
+    [[ $cand == "$v"[+-]* ]] && { found=$suite; break; }
+    log "host $h: Debian $suite has docker.io ${cand:-none}, not $v"
+  done
+  [[ -n $found ]] || die "host $h: docker.io $v is not in Debian ${NEWER_SUITES[$h]// / or } any more; update NEWER_DOCKER/NEWER_SUITES in $0, or run 'lab.sh up --no-newer' for hosts A, B and C alone"
+  local ccand; ccand=$(private_apt_candidate "$found" containerd)
+  [[ -n $ccand ]] || die "host $h: Debian $found has no containerd package"
+  log "host $h: unpacking docker.io $cand and containerd $ccand from Debian $found into $p"
+  private_apt_download "$found" "host $h" docker.io containerd
+  rm -rf "$p.tmp"; mkdir -p "$p.tmp"
+  local f
+  for f in "$LAB_DIR/apt-$found"/debs/*.deb; do dpkg -x "$f" "$p.tmp"; done
+  rm -rf "$LAB_DIR/apt-$found/debs"
+  [[ -x $p.tmp/usr/sbin/dockerd && -x $p.tmp/usr/bin/containerd && -x $p.tmp/usr/bin/containerd-shim-runc-v2 ]] \
+    || die "host $h: the unpacked packages lack dockerd, containerd or containerd-shim-runc-v2 (looked in $p.tmp)"
+  # They must run on bookworm's libraries (a newer glibc would need the loader, which runc forbids).
+  local out
+  out=$("$p.tmp/usr/sbin/dockerd" --version 2>&1) || die "host $h: Debian $found's dockerd does not run here: $out"
+  out=$("$p.tmp/usr/bin/containerd" --version 2>&1) || die "host $h: Debian $found's containerd does not run here: $out"
+  mkdir -p "$p.tmp/lab-bin"
+  for f in "$p.tmp"/usr/bin/containerd* "$p.tmp"/usr/bin/ctr "$p.tmp"/usr/sbin/docker-proxy; do
+    if [[ -e $f ]]; then ln -s "$p/${f#"$p.tmp/"}" "$p.tmp/lab-bin/${f##*/}"; fi
+  done
+  ln -s /usr/sbin/runc "$p.tmp/lab-bin/runc"
+  ln -s /usr/bin/docker-init "$p.tmp/lab-bin/docker-init"
+  echo "docker.io $cand, containerd $ccand, Debian $found" >"$p.tmp/ferry-lab-source"
+  rm -rf "$p"; mv "$p.tmp" "$p"
+  log "host $h: $(newer_docker_version "$p") unpacked in $p ($(du -sm "$p" | cut -f1) MB)"
+}
+
+start_newer_daemon() { # D|E
+  local h=$1 config; config=$(newer_config "$1")
+  local common='"experimental":true,"live-restore":true,"bridge":"none","iptables":false,"ip6tables":false,"ip-forward":false,"ip-masq":false'
+  mkdir -p "$LAB_ETC" "$(newer_data_root "$h")" "$(newer_exec_root "$h")"
+  write_if_changed "$config" "{$common,\"data-root\":\"$(newer_data_root "$h")\",\"exec-root\":\"$(newer_exec_root "$h")\",\"pidfile\":\"/run/ferry-lab-${h,,}.pid\",\"hosts\":[\"unix://$(newer_sock "$h")\"]}"
+  start_daemon "$h" "$(newer_sock "$h")" "$config" "$(newer_prefix "$h")"
+  local sock; sock=$(newer_sock "$h")
+  if ! docker -H "unix://$sock" image inspect "$IMAGE" >/dev/null 2>&1; then
+    log "copying $IMAGE to host $h"
+    dk_a save "$IMAGE" | docker -H "unix://$sock" load >/dev/null || die "host $h: docker load of $IMAGE failed"
+  fi
+}
+
+# A newer host that cannot be set up (its pinned Docker left Debian, a download failed) is named
+# with its cause and left down; A, B and C stay up and `up` succeeds, so the tests of everything
+# else still run. `lab.sh status` shows it down; a test that needs it fails and says so.
+NEWER_FAILED=()
+newer_hosts_up() {
+  local h t
+  for h in "${NEWER_HOSTS[@]}"; do
+    t=$SECONDS
+    # Its own lab.sh process, with errexit in force (a subshell tested by `if` would run with it off);
+    # the suites' package lists read by this run are passed on, not read again.
+    if FERRY_LAB_APT_READY="${!PRIVATE_APT_READY[*]}" bash "$0" _newer-host "$h"; then
+      log "host $h: ready on unix://$(newer_sock "$h") in $((SECONDS - t)) s"
+    else
+      log "WARNING: host $h (docker ${NEWER_DOCKER[$h]}) is not up: see the error above; hosts A, B and C are"
+      NEWER_FAILED+=("$h")
+    fi
+  done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -1010,18 +1153,20 @@ start_containers() {
 
 # ---------------------------------------------------------------------------------------------
 cmd_up() {
-  local containers=0 selftest=1 servers=1
+  local containers=0 selftest=1 servers=1 newer=1
   while (($#)); do
     case $1 in
       --containers) [[ ${2:-} =~ ^[0-9]+$ ]] || die "--containers needs a number"; containers=$2; shift 2 ;;
       --containers=*) containers=${1#*=}; [[ $containers =~ ^[0-9]+$ ]] || die "--containers needs a number"; shift ;;
       --no-self-test) selftest=0; shift ;;
       --no-servers) servers=0; shift ;;
-      *) die "unknown option '$1' (use --containers N, --no-self-test, --no-servers)" ;;
+      --no-newer) newer=0; shift ;;
+      *) die "unknown option '$1' (use --containers N, --no-self-test, --no-servers, --no-newer)" ;;
     esac
   done
   require_root
   local t0=$SECONDS
+  trap private_apt_cleanup EXIT
   install_packages
   install_criu
   setup_tls
@@ -1041,8 +1186,18 @@ cmd_up() {
     fi
   fi
   ((containers > 0)) && start_containers "$containers"
+  # The newer Dockers come last: whatever happens to them, A, B and C are up and tested by then.
+  local newer_note=''
+  if ((newer)); then
+    newer_hosts_up
+    local h; for h in "${NEWER_HOSTS[@]}"; do
+      if [[ " ${NEWER_FAILED[*]} " == *" $h "* ]]; then newer_note+="; host $h NOT UP"
+      else newer_note+="; host $h unix://$(newer_sock "$h") (docker ${NEWER_DOCKER[$h]})"; fi
+    done
+  fi
+  private_apt_cleanup
   log "lab ready in $((SECONDS - t0)) s: host A unix://$SOCK_A; host B unix://$SOCK_B," \
-    "tcp://127.0.0.1:$TLS_PORT_B (TLS), ssh://$SSH_USER@127.0.0.1:$SSH_PORT_B; host C unix://$SOCK_C"
+    "tcp://127.0.0.1:$TLS_PORT_B (TLS), ssh://$SSH_USER@127.0.0.1:$SSH_PORT_B; host C unix://$SOCK_C$newer_note"
 }
 
 pids_fingerprint() {
@@ -1051,7 +1206,7 @@ pids_fingerprint() {
 
 cmd_down() {
   require_root
-  for sock in "$SOCK_A" "$SOCK_B" "$SOCK_C"; do
+  for sock in "$SOCK_A" "$SOCK_B" "$SOCK_C" "$(newer_sock D)" "$(newer_sock E)"; do
     if daemon_up "$sock"; then
       local ids; ids=$(docker -H "unix://$sock" ps -aq --filter "label=$LABEL")
       [[ -n $ids ]] && docker -H "unix://$sock" rm -f $ids >/dev/null && log "removed lab containers on unix://$sock"
@@ -1070,17 +1225,26 @@ cmd_down() {
 up_or_down() { if [[ -n $1 ]]; then echo "up, docker $1"; else echo down; fi; }
 cmd_status() {
   local triple
-  for triple in "A:$SOCK_A:/etc/docker/daemon.json" "B:$SOCK_B:$LAB_ETC/daemon-b.json" "C:$SOCK_C:$LAB_ETC/daemon-c.json"; do
+  for triple in "A:$SOCK_A:/etc/docker/daemon.json" "B:$SOCK_B:$LAB_ETC/daemon-b.json" "C:$SOCK_C:$LAB_ETC/daemon-c.json" \
+    "D:$(newer_sock D):$(newer_config D)" "E:$(newer_sock E):$(newer_config E)"; do
     local n=${triple%%:*} rest=${triple#*:}; local s=${rest%%:*} config=${rest#*:}
+    local origin='' h
+    for h in "${NEWER_HOSTS[@]}"; do
+      [[ $h == "$n" ]] && origin="; $(newer_prefix "$h"): $(cat "$(newer_prefix "$h")/ferry-lab-source" 2>/dev/null || echo "docker ${NEWER_DOCKER[$h]}, not unpacked"), with bookworm's runc"
+    done
     if daemon_up "$s"; then
       local pid note=''; pid=$(daemon_pid "$config")
       [[ -n $pid ]] && daemon_env_ok "$pid" "${n,,}" \
         || note=' (WARNING: this dockerd has no FERRY_LAB_HOST: it gets the default criu; run lab.sh up)'
-      log "host $n: up on unix://$s, docker $(docker -H "unix://$s" version --format '{{.Server.Version}}') (API" \
-        "$(docker -H "unix://$s" version --format '{{.Server.APIVersion}}')), $(docker -H "unix://$s" ps -q | wc -l)" \
-        "running containers, criu $(criu_version_for "${n,,}")$note"
+      local v info
+      v=$(docker -H "unix://$s" version --format \
+        '{{.Server.Version}} (API {{.Server.APIVersion}}){{range .Server.Components}}{{if eq .Name "containerd" "runc"}}, {{.Name}} {{.Version}}{{end}}{{end}}' 2>/dev/null) || v='?'
+      info=$(docker -H "unix://$s" info --format 'kernel {{.KernelVersion}}, {{.ContainersRunning}} running containers' 2>/dev/null) || info='?'
+      log "host $n: up on unix://$s: docker $v, criu $(criu_version_for "${n,,}"), $info$origin$note"
+    elif [[ -e $config ]]; then
+      log "host $n: down on unix://$s${origin:+ (${origin#; })}; its criu would be $(criu_version_for "${n,,}")"
     else
-      log "host $n: down on unix://$s; its criu would be $(criu_version_for "${n,,}")"
+      log "host $n: not set up (unix://$s${origin:+; ${origin#; }}); 'lab.sh up' brings it up"
     fi
   done
   # Host B's other endpoints, each asked for the daemon's version through that endpoint.
@@ -1104,6 +1268,8 @@ cmd_env() {
 FERRY_LAB_A_ENDPOINT=unix://$SOCK_A
 FERRY_LAB_B_ENDPOINT=unix://$SOCK_B
 FERRY_LAB_C_ENDPOINT=unix://$SOCK_C
+FERRY_LAB_D_ENDPOINT=unix://$(newer_sock D)
+FERRY_LAB_E_ENDPOINT=unix://$(newer_sock E)
 FERRY_LAB_B_TLS_ENDPOINT=tcp://127.0.0.1:$TLS_PORT_B
 FERRY_LAB_TLS_CA=$TLS_DIR/ca.pem
 FERRY_LAB_TLS_CERT=$TLS_DIR/cert.pem
@@ -1125,11 +1291,11 @@ ENV
 
 # Points one lab host's checkpoints and restores at another CRIU version. Takes effect with the
 # next criu run: the wrapper reads the file each time; the daemon keeps running.
-cmd_criu() { # a|b|c 4.1.1|4.2.1|default
+cmd_criu() { # a|b|c|d|e 4.1.1|4.2.1|default
   require_root
   local host=${1:-} v=${2:-}
   host=${host,,}
-  [[ $host == a || $host == b || $host == c ]] || die "usage: lab.sh criu <a|b|c> <$(IFS='|'; echo "${CRIU_VERSIONS[*]}")|default>"
+  [[ $host =~ ^[a-e]$ ]] || die "usage: lab.sh criu <a|b|c|d|e> <$(IFS='|'; echo "${CRIU_VERSIONS[*]}")|default>"
   [[ -x $CRIU_WRAPPER ]] || die "no $CRIU_WRAPPER yet; run scripts/lab.sh up first"
   local file=$LAB_ETC/criu-version-$host
   if [[ $v == default ]]; then
@@ -1155,7 +1321,8 @@ main() {
     status) cmd_status ;;
     env) cmd_env ;;
     criu) cmd_criu "$@" ;;
-    --containers*|--no-self-test|--no-servers) cmd_up "$cmd" "$@" ;;
+    _newer-host) require_root; install_newer_docker "$1"; start_newer_daemon "$1" ;; # for cmd_up
+    --containers*|--no-self-test|--no-servers|--no-newer) cmd_up "$cmd" "$@" ;;
     *) die "unknown command '$cmd' (up, down, status, env, criu)" ;;
   esac
 }
