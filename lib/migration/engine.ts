@@ -32,7 +32,8 @@ export type { EngineHooks };
 type TargetRun = { side: ops.Side; ledger: CapacityLedger };
 
 type BatchCtx = BatchRun & {
-  sources: Map<string, Promise<ops.Side>>;
+  /** Every host of the batch, source or target, opened once (see `side`). */
+  sides: Map<string, Promise<ops.Side>>;
   targets: Map<string, Promise<TargetRun>>;
   /** Targets whose shared ledger this batch holds (given back when the batch ends). */
   held: Set<string>;
@@ -189,35 +190,18 @@ export class MigrationEngine {
     };
     const perPhase = Math.ceil(options.concurrency / 2);
     const gates = new Map<PhaseName, Semaphore>(GATED.map((p) => [p, new Semaphore(perPhase)]));
-    return { migration, options, sources: new Map(), targets: new Map(), held: new Set(), images: new Map(), hosts, pools, helpers, gates, hooks: this.hooks, progress: progressAnnouncer() };
+    return { migration, options, sides: new Map(), targets: new Map(), held: new Set(), images: new Map(), hosts, pools, helpers, gates, hooks: this.hooks, progress: progressAnnouncer() };
   }
 
   /**
-   * A target, opened the first time an item of the batch goes there: helpers a previous run of
-   * this batch left are removed (the dashboard died mid-batch), then its shared ledger is taken.
+   * A host of the batch, opened once whatever its role (a host may be one item's source and
+   * another's target): helpers a previous run of this batch left there are removed then (the
+   * dashboard died mid-batch), never again once this run's pool may be using it. A host that does
+   * not answer stays failed for the batch: its other items are skipped at once, not after a
+   * timeout each.
    */
-  private target(ctx: BatchCtx, hostId: string): Promise<TargetRun> {
-    let t = ctx.targets.get(hostId);
-    if (!t) {
-      const host = ctx.hosts.get(hostId);
-      t = host
-        ? this.open(host).then(async (side) => {
-            await ops.removeHelpers(side, poolTag(ctx.migration.id));
-            const ledger = await this.ledgerOf(host, side);
-            ctx.held.add(hostId);
-            journal({ migrationId: ctx.migration.id }, `target ${host.name}: budget ${formatBytes(ledger.budgetBytes)}, ${formatBytes(ledger.committedBytes)} in use or reserved`);
-            return { side, ledger };
-          })
-        : Promise.reject(new Error(`target host ${hostId} is no longer registered`));
-      ctx.targets.set(hostId, t);
-      // A target that did not answer is tried again by the batch's next item for it.
-      t.catch(() => ctx.targets.delete(hostId));
-    }
-    return t;
-  }
-
-  private source(ctx: BatchCtx, hostId: string): Promise<ops.Side> {
-    let s = ctx.sources.get(hostId);
+  private side(ctx: BatchCtx, hostId: string, role: "source" | "target"): Promise<ops.Side> {
+    let s = ctx.sides.get(hostId);
     if (!s) {
       const host = ctx.hosts.get(hostId);
       s = host
@@ -225,10 +209,26 @@ export class MigrationEngine {
             await ops.removeHelpers(side, poolTag(ctx.migration.id));
             return side;
           })
-        : Promise.reject(new Error(`source host ${hostId} is no longer registered`));
-      ctx.sources.set(hostId, s);
+        : Promise.reject(new Error(`${role} host ${hostId} is no longer registered`));
+      ctx.sides.set(hostId, s);
     }
     return s;
+  }
+
+  /** A target: its side and its shared memory ledger, taken the first time an item goes there. */
+  private target(ctx: BatchCtx, hostId: string): Promise<TargetRun> {
+    let t = ctx.targets.get(hostId);
+    if (!t) {
+      t = this.side(ctx, hostId, "target").then(async (side) => {
+        const host = ctx.hosts.get(hostId)!;
+        const ledger = await this.ledgerOf(host, side);
+        ctx.held.add(hostId);
+        journal({ migrationId: ctx.migration.id }, `target ${host.name}: budget ${formatBytes(ledger.budgetBytes)}, ${formatBytes(ledger.committedBytes)} in use or reserved`);
+        return { side, ledger };
+      });
+      ctx.targets.set(hostId, t);
+    }
+    return t;
   }
 
   private async skip(item: MigrationItem, reason: string): Promise<void> {
@@ -292,7 +292,7 @@ export class MigrationEngine {
     if (this.locks.has(key)) return this.skip(item, "another migration of this container is in flight").then(() => null);
     let src: ops.Side;
     try {
-      src = await this.source(ctx, item.sourceHostId);
+      src = await this.side(ctx, item.sourceHostId, "source");
     } catch (err) {
       return this.skip(item, `source ${item.sourceHostName} unreachable: ${toDockerError(err).message}`).then(() => null);
     }

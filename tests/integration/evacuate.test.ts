@@ -130,25 +130,33 @@ describe("evacuate a host", () => {
     console.log(`[figures] evacuate 60 counters: ${m.targets.map((t) => `${t.name} ${t.counts.done} done, downtime p50 ${t.downtimeP50Ms} ms p95 ${t.downtimeP95Ms} ms`).join("; ")}; batch ${Date.parse(m.finishedAt!) - Date.parse(m.startedAt!)} ms`);
   });
 
-  it("a batch through the migrations API with a target per item: each counter lands where its item says and goes on", async () => {
-    const names = ["it-evac-pair-1", "it-evac-pair-2"];
-    const ids = await Promise.all(names.map((n) => startContainer("c", n)));
-    await Promise.all(ids.map((id) => untilCounted("c", id)));
+  it("a batch through the migrations API with a target per item, one host both a source and a target: each counter lands where its item says and goes on", async () => {
+    const names = ["it-evac-pair-1", "it-evac-pair-2", "it-evac-pair-3"];
+    const from: LabHost[] = ["c", "c", "b"];
+    const ids = await Promise.all(names.map((n, k) => startContainer(from[k]!, n)));
+    await Promise.all(ids.map((id, k) => untilCounted(from[k]!, id)));
     const eng = new MigrationEngine({
       afterPhase: async ({ item, phase }) => {
-        if (phase === "checkpoint") lastOnSource.set(item.name, (await counterValues("c", item.sourceContainerId)).at(-1)!);
+        if (phase === "checkpoint") lastOnSource.set(item.name, (await counterValues(daemon.get(item.sourceHostId)!, item.sourceContainerId)).at(-1)!);
       },
     });
     await updateHost(src.id, { maintenance: false });
-    const { id } = await startMigration({ items: [{ hostId: src.id, containerId: ids[0]!, targetHostId: toA.id }, { hostId: src.id, containerId: ids[1]!, targetHostId: toB.id }] }, "it", eng);
+    // C → A, C → B and B → C at once: B's and C's checkpoint helpers serve both directions.
+    const items = [
+      { hostId: src.id, containerId: ids[0]!, targetHostId: toA.id },
+      { hostId: src.id, containerId: ids[1]!, targetHostId: toB.id },
+      { hostId: toB.id, containerId: ids[2]!, targetHostId: src.id },
+    ];
+    const { id } = await startMigration({ items, options: { concurrency: 3 } }, "it", eng);
     await eng.start(id);
     const m = await getMigration(id);
-    expect(m.items.map((i) => [i.name, i.status, i.targetHostName])).toEqual([
-      ["it-evac-pair-1", "done", "it-evac-a"],
-      ["it-evac-pair-2", "done", "it-evac-b"],
+    expect(m.items.map((i) => [i.name, i.status, i.error, i.targetHostName])).toEqual([
+      ["it-evac-pair-1", "done", null, "it-evac-a"],
+      ["it-evac-pair-2", "done", null, "it-evac-b"],
+      ["it-evac-pair-3", "done", null, "it-evac-c"],
     ]);
-    expect(m).toMatchObject({ targetHostId: null, targetHostName: "it-evac-a, it-evac-b", evacuatedHost: null });
-    for (const [n, which] of [[names[0]!, "a"], [names[1]!, "b"]] as const) {
+    expect(m).toMatchObject({ targetHostId: null, targetHostName: "it-evac-a, it-evac-b, it-evac-c", evacuatedHost: null });
+    for (const [n, which] of [[names[0]!, "a"], [names[1]!, "b"], [names[2]!, "c"]] as const) {
       const values = await untilCounted(which, n, 2);
       expect(values[0], `${n} on ${which.toUpperCase()}`).toBe(lastOnSource.get(n)! + 1);
     }
