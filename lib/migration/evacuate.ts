@@ -18,7 +18,7 @@ import { evacuateRequestSchema, migrationOptionsSchema, type EvacuateRequest } f
 
 export type Evacuation = {
   plan: Plan;
-  /** The batch that moves them (null for a dry run, or when nothing can move). */
+  /** The batch that moves them (null for a dry run, or when the host runs no container). */
   migration: MigrationView | null;
 };
 
@@ -53,8 +53,9 @@ export async function evacuateHost(hostId: string, input: EvacuateRequest, creat
   const options = migrationOptionsSchema.parse(req.options ?? {});
   const host = await getHost(hostId);
   const candidates = await candidatesFor(host.id, host.name, req.targetHostIds);
-  if (!req.dryRun) await setMaintenance(host.id, true);
   const request: PlanRequest = { items: await runningContainers(host.id), candidates, evacuate: { hostId: host.id, hostName: host.name } };
+  // Before planning: from now on no other batch moves containers onto the host being emptied.
+  if (!req.dryRun) await setMaintenance(host.id, true);
   if (req.dryRun || !request.items.length) {
     const plan = await planMigration(request, options);
     return { plan, migration: null };
