@@ -11,7 +11,7 @@ rm -f reports/*.json
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf '\n[test] FAILED: %s\n' "$*" >&2; exit 1; }
 
-step "lab: three Docker daemons with CRIU (B also over TLS and SSH), the counter image, Chromium"
+step "lab: Docker daemons A-E with CRIU (B also over TLS and SSH), the counter image, Chromium"
 bash scripts/lab.sh up || fail "the lab did not come up (see above); tests that migrate need it"
 
 step "prisma client"
