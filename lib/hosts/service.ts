@@ -232,7 +232,7 @@ export async function deleteHost(id: string): Promise<void> {
   const host = await getHost(id);
   const batch = await unfinishedBatchOf(id);
   if (batch) throw new HostInUseError(host.name, batch.id);
-  await db.host.delete({ where: { id } });
+  await db.$transaction([db.pairProbe.deleteMany({ where: { OR: [{ sourceHostId: id }, { targetHostId: id }] } }), db.host.delete({ where: { id } })]);
   getIo()?.to(ROOMS.hosts).emit("hosts:changed");
 }
 

@@ -16,7 +16,7 @@ export { CRIU_CAPABILITIES, type CriuCapability, type CriuProbe };
 const LOG_PATH = /(?:path=|log file:)\s*(\/\S+?\.log)/;
 
 /** A checkpoint or restore that CRIU refused, with CRIU's own first error line and the fix if known. */
-class CriuFailure extends DockerError {
+export class CriuFailure extends DockerError {
   constructor(
     cause: DockerError,
     host: string,
@@ -148,7 +148,13 @@ async function runProbe(side: Side): Promise<CriuProbe> {
     capabilities.push(r.ok ? { name, ok: true } : { name, ok: false, error: r.error, ...(r.hint ? { hint: r.hint } : {}) });
   }
   const failed = capabilities.filter((c) => !c.ok);
-  const error = failed.length ? summarize(side.host.name, failed) : `CRIU on ${side.host.name} failed the combined probe: ${all.ok ? "" : all.error}`;
+  // Nothing at all restores (a daemon whose restore is broken, whatever the process holds): say that once.
+  const error =
+    failed.length === capabilities.length
+      ? `checkpoint/restore does not work on ${side.host.name} (Docker ${side.dockerVersion}) at all: ${all.ok ? "" : all.error.replace(/[0-9a-f]{12,64}/g, "<id>")}`
+      : failed.length
+        ? summarize(side.host.name, failed)
+        : `CRIU on ${side.host.name} failed the combined probe: ${all.ok ? "" : all.error}`;
   return done({ ok: false, error, capabilities: failed.length ? capabilities : CRIU_CAPABILITIES.map((name) => ({ name, ok: false, error: all.error })) });
 }
 
@@ -162,9 +168,10 @@ export function summarize(host: string, failed: CriuProbe["capabilities"]): stri
   return [...byHint].map(([text, names]) => `${text} (${names.join(", ")})`).join("; ");
 }
 
-const ticks = (stdout: string) => [...stdout.matchAll(/^tick (\d+)/gm)].map((m) => Number(m[1]));
+export const ticks = (stdout: string) => [...stdout.matchAll(/^tick (\d+)/gm)].map((m) => Number(m[1]));
 
-async function waitForOutput(side: Side, id: string, test: (stdout: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
+/** Waits until the probe tool's output passes `test`; throws on its "broken"/"setup-failed" lines or its end. */
+export async function waitForOutput(side: Side, id: string, test: (stdout: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const { stdout } = await containerLogs(side, id);

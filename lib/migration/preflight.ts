@@ -15,6 +15,7 @@ import { cachedMemory } from "@/lib/hosts/containers";
 import { sampleMemory } from "@/lib/docker/inspect";
 import { env } from "@/lib/env";
 import { nowhereReason, pickTarget } from "@/lib/migration/placement";
+import { pairResult, type PairResult } from "@/lib/migration/pair-probe";
 
 /** Pre-flight for a whole batch, before anything stops: what will happen to each container. */
 
@@ -140,8 +141,16 @@ function criuNeeds(inv: SocketInventory | null): CriuCapability[] {
   return base;
 }
 
+/** Pre-flight's refusal for a host whose CRIU lacks what the container needs (`target: …` or `source: …`). */
+export function criuRefusal(role: "source" | "target", host: string, probe: CriuProbe, missing: CriuProbe["capabilities"]): string {
+  const nothing = probe.capabilities.every((c) => !c.ok);
+  const why = nothing ? probe.error : summarize(host, missing) || probe.error;
+  // A source resumes from its own checkpoint when a move fails: a host that cannot restore could not roll back.
+  return `${role}: ${why}${nothing && role === "source" ? "; a move from it could not be rolled back (the source resumes by restoring its own checkpoint), so nothing is moved from it" : ""}`;
+}
+
 function refuseForCriu(item: PlanItem, role: "source" | "target", host: string, probe: CriuProbe, missing: CriuProbe["capabilities"]): void {
-  item.errors.push(`${role}: ${summarize(host, missing) || probe.error}`);
+  item.errors.push(criuRefusal(role, host, probe, missing));
 }
 
 export function hostBudget(host: Pick<Host, "memoryBudgetBytes" | "memTotal">, memTotal: number): number {
@@ -193,13 +202,19 @@ async function openTarget(id: string, host: Host | undefined, options: Migration
   };
 }
 
+/** Each (source, target) pair's probe result by `source>target`, or why it could not run. */
+type Pairs = Map<string, PairResult | string>;
+
 /** The checks that depend on where a container goes. Reads the target's state, changes nothing. */
-function onTarget(item: PlanItem, c: Docker.ContainerInspectInfo, needs: CriuCapability[], t: TargetState, options: MigrationOptions): { errors: string[]; warnings: string[]; name: string } {
+function onTarget(item: PlanItem, c: Docker.ContainerInspectInfo, needs: CriuCapability[], t: TargetState, options: MigrationOptions, pairs: Pairs): { errors: string[]; warnings: string[]; name: string } {
   const errors: string[] = [];
   const warnings: string[] = [];
   const target = t.summary.name;
   if (t.summary.unavailable) return { errors: [t.summary.unavailable], warnings, name: item.name };
   if (item.hostId === t.summary.id) errors.push("the container already runs on the target host");
+  const pair = pairs.get(`${item.hostId}>${t.summary.id}`);
+  if (typeof pair === "string") errors.push(pair);
+  else if (pair && pair.outcome !== "works") errors.push(pair.detail);
   let name = item.name;
   if (t.names.has(name)) {
     if (options.nameConflict === "fail") errors.push(`the name "${name}" is taken on ${target} (choose "rename" to add a suffix)`);
@@ -219,7 +234,7 @@ function onTarget(item: PlanItem, c: Docker.ContainerInspectInfo, needs: CriuCap
   const probe = t.criu;
   if (probe && !probe.ok) {
     const missing = probe.capabilities.filter((cap) => !cap.ok && needs.includes(cap.name));
-    if (missing.length) errors.push(`target: ${summarize(target, missing) || probe.error}`);
+    if (missing.length) errors.push(criuRefusal("target", target, probe, missing));
   }
   return { errors, warnings, name };
 }
@@ -341,6 +356,23 @@ export async function planMigration(req: PlanRequest, options: MigrationOptions)
     }
   }
 
+  // Whether each target can restore what each source checkpoints, proven once per pair and per
+  // daemon versions (lib/migration/pair-probe.ts) before anything stops.
+  const pairs: Pairs = new Map();
+  for (const item of items) {
+    const src = sides.get(item.hostId);
+    if (!infos.has(item) || !src || typeof src === "string") continue;
+    for (const tid of item.targetHostId ? [item.targetHostId] : (req.candidates ?? [])) {
+      const tgt = targets.get(tid)?.side;
+      const key = `${item.hostId}>${tid}`;
+      if (!tgt || tid === item.hostId || pairs.has(key)) continue;
+      pairs.set(
+        key,
+        await pairResult(src, tgt).catch((err: unknown) => `the checkpoint/restore probe from ${src.host.name} to ${tgt.host.name} could not run: ${toDockerError(err).message}`),
+      );
+    }
+  }
+
   // Where each container goes, in the batch's order: the checks of its target (names taken there
   // depend on the items before), and the predicted fit. An item without a target goes to the
   // candidate with the most free budget that passes them all: a host's containers spread over the
@@ -365,7 +397,7 @@ export async function planMigration(req: PlanRequest, options: MigrationOptions)
     if (item.targetHostId) {
       // Every reason is reported, the source's and the target's.
       const t = targets.get(item.targetHostId)!;
-      place(t, onTarget(item, c, needs.get(item) ?? criuNeeds(null), t, options));
+      place(t, onTarget(item, c, needs.get(item) ?? criuNeeds(null), t, options, pairs));
       if (item.errors.length) continue;
       if (t.ledger.tryAdmit(need)) plan(t);
       else {
@@ -376,7 +408,7 @@ export async function planMigration(req: PlanRequest, options: MigrationOptions)
     }
     // A container that cannot leave its source is not placed anywhere.
     if (item.errors.length) continue;
-    const tried = candidates.filter((t) => t.summary.id !== item.hostId).map((t) => ({ t, ...onTarget(item, c, needs.get(item) ?? criuNeeds(null), t, options) }));
+    const tried = candidates.filter((t) => t.summary.id !== item.hostId).map((t) => ({ t, ...onTarget(item, c, needs.get(item) ?? criuNeeds(null), t, options, pairs) }));
     const room = tried.map(({ t, errors }) => ({ name: t.summary.name, freeBytes: t.ledger.freeBytes, budgetBytes: t.ledger.budgetBytes, errors }));
     const best = tried[pickTarget(room, need)];
     if (!best) {

@@ -1,0 +1,178 @@
+import "server-only";
+import { randomBytes } from "node:crypto";
+import { db } from "@/lib/db";
+import type { Host } from "@/lib/generated/prisma/client";
+import { call, copyFilesystem, inspect, openSide, removeContainer, transferCheckpoint, type Side } from "@/lib/migration/docker-ops";
+import { checkpointExplained, restoreExplained, waitForOutput } from "@/lib/migration/criu";
+import { HelperPool, MOUNT } from "@/lib/migration/helper-pool";
+import { containerLogs, createTool } from "@/lib/migration/probe";
+
+/**
+ * Can this target restore what this source checkpoints? Proven, not assumed from versions: a
+ * probe process (Ferry's tool holding a unix socket pair, a pipe, an open file and a second
+ * thread) with a random token in its memory is checkpointed on the source, its checkpoint and
+ * files carried to a container created on the target exactly as a migration carries them, and
+ * restored there. (TCP sockets are each host's own CRIU capability, proven by its own probe,
+ * lib/migration/criu.ts: a pair is not refused for what only some containers hold.) The restored process must print the source's token
+ * and go on counting from where it was. The target's container is created with a token of its
+ * own on its command line: a daemon that "restores" by starting the container afresh prints that
+ * one, from 1.
+ */
+
+export type PairOutcome = "works" | "fails" | "starts-afresh";
+
+export type PairResult = {
+  sourceHostId: string;
+  targetHostId: string;
+  sourceName: string;
+  targetName: string;
+  sourceVersion: string;
+  targetVersion: string;
+  outcome: PairOutcome;
+  /** What was seen (the token and tick read back), or why it failed, naming the versions. */
+  detail: string;
+  durationMs: number;
+  checkedAt: string;
+};
+
+const TAG = "pair-probe";
+const FEATURES = ["unix", "pipe", "file", "threads"];
+const tickLines = (stdout: string) => [...stdout.matchAll(/^tick (\d+) (\S+)$/gm)].map((m) => ({ n: Number(m[1]), token: m[2]! }));
+const msg = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** "host-d runs Docker 28.5.2, whose restore of a checkpoint from host-a (Docker 20.10.24) fails: …" */
+function refusal(src: Side, tgt: Side, step: "checkpoint" | "restore" | "carry" | "set up", cause: string): string {
+  const versions = `${tgt.host.name} runs Docker ${tgt.dockerVersion}`;
+  const from = `${src.host.name} (Docker ${src.dockerVersion})`;
+  if (step === "checkpoint") return `${src.host.name} runs Docker ${src.dockerVersion}, whose checkpoint of the probe fails: ${cause}`;
+  if (step === "restore") return `${versions}, whose restore of a checkpoint from ${from} fails: ${cause}`;
+  return `the probe could not ${step === "carry" ? "carry its checkpoint" : "be set up"} from ${from} to ${tgt.host.name}: ${cause}`;
+}
+
+/** Runs the probe on two opened hosts. Leaves nothing behind. */
+export async function probePair(src: Side, tgt: Side): Promise<Omit<PairResult, "checkedAt">> {
+  const t0 = Date.now();
+  const token = randomBytes(9).toString("base64url");
+  const cp = `ferry-pair-${token.slice(0, 8)}`;
+  const base = { sourceHostId: src.host.id, targetHostId: tgt.host.id, sourceName: src.host.name, targetName: tgt.host.name, sourceVersion: src.dockerVersion, targetVersion: tgt.dockerVersion };
+  const done = (outcome: PairOutcome, detail: string) => ({ ...base, outcome, detail, durationMs: Date.now() - t0 });
+  const made: { side: Side; id: string }[] = [];
+  const pools = [new HelperPool(src, `${TAG}/${token}`, 1), new HelperPool(tgt, `${TAG}/${token}`, 1)] as const;
+  try {
+    let last: number;
+    let srcId: string;
+    try {
+      const c = await createTool(src, ["hold", ...FEATURES, `token=${token}`], TAG);
+      srcId = c.id;
+      made.push({ side: src, id: c.id });
+      await call(src, () => c.start());
+      const out = await waitForOutput(src, c.id, (o) => tickLines(o).length > 0, "start ticking");
+      last = Math.max(...tickLines(out).map((t) => t.n));
+    } catch (err) {
+      return done("fails", refusal(src, tgt, "set up", msg(err)));
+    }
+    try {
+      await checkpointExplained(src, srcId, cp);
+    } catch (err) {
+      return done("fails", refusal(src, tgt, "checkpoint", msg(err).replace(`${src.host.name}: `, "")));
+    }
+    // The last tick before the dump (the process may print one more while it is being frozen).
+    last = Math.max(last, ...tickLines((await containerLogs(src, srcId)).stdout).map((t) => t.n));
+    let tgtId: string;
+    try {
+      const t = await createTool(tgt, ["hold", ...FEATURES, `token=fresh-${token}`], TAG);
+      tgtId = t.id;
+      made.push({ side: tgt, id: t.id });
+      await Promise.all([
+        pools[0].with((srcHelper) => pools[1].with((tgtHelper) => transferCheckpoint({ side: src, helper: srcHelper, containerId: srcId }, { side: tgt, helper: tgtHelper, containerId: tgtId }, MOUNT, cp))),
+        copyFilesystem(src, await inspect(src, srcId), tgt, tgtId),
+      ]);
+    } catch (err) {
+      return done("fails", refusal(src, tgt, "carry", msg(err)));
+    }
+    try {
+      await restoreExplained(tgt, tgtId, cp, 3);
+    } catch (err) {
+      return done("fails", refusal(src, tgt, "restore", msg(err).replace(`${tgt.host.name}: `, "")));
+    }
+    let seen: { n: number; token: string }[] = [];
+    try {
+      await waitForOutput(tgt, tgtId, (o) => (seen = tickLines(o)).length > 0, "tick after the restore", 10_000);
+    } catch (err) {
+      return done("fails", refusal(src, tgt, "restore", `the restored probe did not run: ${msg(err)}`));
+    }
+    const first = seen[0]!;
+    if (first.token !== token || first.n <= 1)
+      return done(
+        "starts-afresh",
+        `${tgt.host.name} runs Docker ${tgt.dockerVersion}, which started the probe afresh instead of restoring it from ${src.host.name} (Docker ${src.dockerVersion}): it printed tick ${first.n} with ${first.token === token ? "the source's token" : "its own command line's token"}, not tick ${last + 1} with the source's; memory would be lost`,
+      );
+    return done("works", `restored on ${tgt.host.name}: the probe went on from tick ${last} to ${first.n} with its token, unix socket, pipe, file and thread intact`);
+  } finally {
+    await Promise.allSettled([...made.map((m) => removeContainer(m.side, m.id)), ...pools.map((p) => p.close())]);
+  }
+}
+
+const toResult = (r: { sourceHostId: string; targetHostId: string; sourceVersion: string; targetVersion: string; outcome: string; detail: string; durationMs: number; checkedAt: Date }, names: Map<string, string>): PairResult => ({
+  ...r,
+  sourceName: names.get(r.sourceHostId) ?? "?",
+  targetName: names.get(r.targetHostId) ?? "?",
+  outcome: r.outcome as PairOutcome,
+  checkedAt: r.checkedAt.toISOString(),
+});
+
+/**
+ * A pair's result: the stored one while both daemons still run the versions it was proven on
+ * (`fresh` probes again), else a new probe, stored.
+ */
+export function pairResult(src: Side, tgt: Side, opts: { fresh?: boolean } = {}): Promise<PairResult> {
+  // Two pre-flights of the same pair at once share one probe.
+  const key = `${src.host.id}>${tgt.host.id}|${opts.fresh ? "fresh" : ""}`;
+  let p = inFlight.get(key);
+  if (!p) {
+    p = lookUpOrProbe(src, tgt, opts).finally(() => inFlight.delete(key));
+    inFlight.set(key, p);
+  }
+  return p;
+}
+
+const inFlight = new Map<string, Promise<PairResult>>();
+
+async function lookUpOrProbe(src: Side, tgt: Side, opts: { fresh?: boolean }): Promise<PairResult> {
+  const names = new Map([
+    [src.host.id, src.host.name],
+    [tgt.host.id, tgt.host.name],
+  ]);
+  const stored = await db.pairProbe.findUnique({ where: { sourceHostId_targetHostId: { sourceHostId: src.host.id, targetHostId: tgt.host.id } } });
+  if (!opts.fresh && stored && stored.sourceVersion === src.dockerVersion && stored.targetVersion === tgt.dockerVersion) return toResult(stored, names);
+  const r = await probePair(src, tgt);
+  const data = { sourceVersion: r.sourceVersion, targetVersion: r.targetVersion, outcome: r.outcome, detail: r.detail, durationMs: r.durationMs, checkedAt: new Date() };
+  const row = await db.pairProbe.upsert({
+    where: { sourceHostId_targetHostId: { sourceHostId: src.host.id, targetHostId: tgt.host.id } },
+    create: { sourceHostId: src.host.id, targetHostId: tgt.host.id, ...data },
+    update: data,
+  });
+  return toResult(row, names);
+}
+
+/** Every stored pair result, for the hosts page's matrix. */
+export async function storedPairs(hosts: Pick<Host, "id" | "name">[]): Promise<PairResult[]> {
+  const names = new Map(hosts.map((h) => [h.id, h.name]));
+  const rows = await db.pairProbe.findMany({ where: { sourceHostId: { in: [...names.keys()] }, targetHostId: { in: [...names.keys()] } } });
+  return rows.map((r) => toResult(r, names));
+}
+
+/** Probes every ordered pair of these hosts now (the hosts page's "Check pairs"), one at a time. */
+export async function probeAllPairs(hosts: Host[]): Promise<PairResult[]> {
+  const sides = new Map<string, Side | null>();
+  for (const h of hosts) sides.set(h.id, await openSide(h).catch(() => null));
+  const out: PairResult[] = [];
+  for (const s of hosts)
+    for (const t of hosts) {
+      const src = sides.get(s.id);
+      const tgt = sides.get(t.id);
+      if (s.id === t.id || !src || !tgt) continue;
+      out.push(await pairResult(src, tgt, { fresh: true }));
+    }
+  return out;
+}
