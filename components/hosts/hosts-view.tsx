@@ -11,8 +11,10 @@ import { FormMessage } from "@/components/ui/field";
 import { HostForm } from "@/components/hosts/host-form";
 import { CriuCapabilities } from "@/components/hosts/criu-capabilities";
 import { EvacuateDialog } from "@/components/hosts/evacuate-dialog";
+import { PairMatrix } from "@/components/hosts/pair-matrix";
+import type { PairResult } from "@/lib/migration/pair-probe";
 
-export function HostsView({ hosts }: { hosts: PublicHost[] }) {
+export function HostsView({ hosts, pairs }: { hosts: PublicHost[]; pairs: PairResult[] }) {
   const router = useRouter();
   const [editing, setEditing] = useState<string | null>(null);
   const [evacuating, setEvacuating] = useState<PublicHost | null>(null);
@@ -90,6 +92,8 @@ export function HostsView({ hosts }: { hosts: PublicHost[] }) {
       </section>
 
       {evacuating && <EvacuateDialog host={evacuating} hosts={hosts} onClose={() => setEvacuating(null)} />}
+
+      <PairMatrix hosts={hosts} pairs={pairs} />
 
       <section className="max-w-3xl space-y-3 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
         <h2 className="text-base font-semibold">Register a host</h2>

@@ -15,8 +15,10 @@ import {
   testConnection,
   toPublicHost,
   updateHost,
+  listHosts,
   type PublicHost,
 } from "@/lib/hosts/service";
+import { probeAllPairs } from "@/lib/migration/pair-probe";
 import { asForm } from "@/lib/validations/form";
 import { hostIdSchema, type HostInput } from "@/lib/validations/host";
 
@@ -142,6 +144,19 @@ export async function setMaintenanceAction(id: string, on: boolean): Promise<Hos
     const host = toPublicHost(await setMaintenance(hostIdSchema.parse(id), on));
     revalidatePath("/hosts");
     return { ok: true, host, message: on ? `${host.name} is in maintenance: it takes no new containers` : `${host.name} takes containers again` };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+/** "Check every pair" under the hosts table: the checkpoint/restore probe of each source → target pair, now. */
+export async function probePairsAction(): Promise<HostFormState> {
+  await requireUser();
+  try {
+    const results = await probeAllPairs(await listHosts());
+    revalidatePath("/hosts");
+    const bad = results.filter((r) => r.outcome !== "works");
+    return { ok: bad.length === 0, message: results.length ? `${results.length - bad.length} of ${results.length} pairs restore what the other checkpoints${bad.length ? `; refused: ${bad.map((r) => `${r.sourceName} → ${r.targetName}`).join(", ")}` : ""}` : "Register at least two reachable hosts" };
   } catch (err) {
     return failure(err);
   }

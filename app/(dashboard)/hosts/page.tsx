@@ -1,12 +1,12 @@
 import type { Metadata } from "next";
 import { HostsView } from "@/components/hosts/hosts-view";
-import { fetchHosts } from "@/lib/data/hosts";
+import { fetchHosts, fetchPairs } from "@/lib/data/hosts";
 
 export const metadata: Metadata = { title: "Hosts" };
 export const dynamic = "force-dynamic";
 
 export default async function HostsPage() {
-  const hosts = await fetchHosts();
+  const [hosts, pairs] = await Promise.all([fetchHosts(), fetchPairs()]);
   return (
     <div className="space-y-6">
       <header>
@@ -15,7 +15,7 @@ export default async function HostsPage() {
           Docker daemons Ferry can reach through the Engine API. Health is checked in the background.
         </p>
       </header>
-      <HostsView hosts={hosts} />
+      <HostsView hosts={hosts} pairs={pairs} />
     </div>
   );
 }
