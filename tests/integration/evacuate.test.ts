@@ -41,7 +41,7 @@ describe("evacuate a host", () => {
     toA = await register("it-evac-a", "a");
     toB = await register("it-evac-b", "b");
     const others = (await labDocker("c").listContainers()).filter((c) => c.Labels?.["ferry.test"] !== "1");
-    if (others.length) throw new Error(`lab host C runs containers that are not a test's (${others.map((c) => c.Names[0]).join(", ")}): an evacuation would move them too`);
+    if (others.length) throw new Error(`lab host C runs containers that are not a test's (${others.map((c) => c.Names[0]).join(", ")}): an evacuation would move them too; remove them (npm run lab:down removes the lab's) and run again`);
   });
   afterAll(async () => {
     await removeTestContainers();

@@ -61,12 +61,15 @@ describe("real servers move with their state", () => {
     hosts = await labHosts();
     await labCriu("a", "default");
     await labCriu("b", "default");
-    // The lab builds server images on A only; a previous run may have left them on B.
-    for (const image of Object.values(SERVER_IMAGES))
+    // The lab builds server images on A only; a previous run (or a demo's move) may have left them
+    // on B, tagged or not: removed by A's image id, which is what an image sync looks for.
+    for (const image of Object.values(SERVER_IMAGES)) {
+      const id = (await labDocker("a").getImage(image).inspect()).Id;
       await labDocker("b")
-        .getImage(image)
+        .getImage(id)
         .remove({ force: true })
         .catch(() => undefined);
+    }
   });
   afterAll(async () => {
     await labCriu("a", "default");
