@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { LAB, labDocker, startCounter } from "../tests/support/lab";
-import { database, ensureAdmin, login } from "./helpers";
+import { labDocker, startCounter } from "../tests/support/lab";
+import { database, labHostId, login, sessionHeaders } from "./helpers";
 
 /**
  * The REST API does what the hosts and containers pages do (edit, remove, list across hosts) and
@@ -15,20 +15,8 @@ const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAe2e\n-
 let headers: Record<string, string> = {};
 
 test.beforeAll(async ({ browser, baseURL }) => {
-  await ensureAdmin(browser, baseURL!);
-  const context = await browser.newContext({ baseURL });
-  await login(await context.newPage());
-  const s = (await context.cookies()).find((c) => c.name === "ferry_session")!;
-  // The session cookie as Ferry's own pages send it (changes need the Origin).
-  headers = { Cookie: `ferry_session=${s.value}`, Origin: baseURL! };
-  await context.close();
+  headers = await sessionHeaders(browser, baseURL!);
 });
-
-/** Lab host B registered (a spec run alone registers it). */
-async function labB(request: APIRequestContext): Promise<void> {
-  const hosts = ((await (await request.get("/api/v1/hosts", { headers })).json()) as { hosts: { name: string }[] }).hosts;
-  if (!hosts.some((h) => h.name === LAB.b.name)) expect((await request.post("/api/v1/hosts", { headers, data: { name: LAB.b.name, endpoint: LAB.b.endpoint } })).status()).toBe(201);
-}
 
 /** A counter of this spec's own on a lab host (the one an earlier run left is replaced). */
 async function fresh(which: "a" | "b", name: string): Promise<string> {
@@ -112,7 +100,7 @@ test.describe.serial("the REST API", () => {
   });
 
   test("GET /api/v1/containers: filters across hosts; a host that cannot be reached is an error entry, not a failure", async ({ request }) => {
-    await labB(request);
+    await labHostId(request, headers, "b");
     const id = await ghost(request);
     await fresh("b", "e2e-api-list-running");
     const stopped = await fresh("a", "e2e-api-list-stopped");

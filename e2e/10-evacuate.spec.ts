@@ -1,6 +1,6 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { counterValues, LAB, labDocker, startCounter, untilCounted, type LabHost } from "../tests/support/lab";
-import { ensureAdmin, login } from "./helpers";
+import { labHostId, login, sessionHeaders } from "./helpers";
 
 /**
  * Hosts → Evacuate lab-c: the plan before anything stops (where each container goes, which one
@@ -19,21 +19,8 @@ async function hosts(request: APIRequestContext): Promise<{ id: string; name: st
   return ((await (await request.get("/api/v1/hosts", { headers })).json()) as { hosts: { id: string; name: string; maintenance: boolean }[] }).hosts;
 }
 
-async function registered(request: APIRequestContext, which: "b" | "c"): Promise<string> {
-  const found = (await hosts(request)).find((h) => h.name === LAB[which].name);
-  if (found) return found.id;
-  const res = await request.post("/api/v1/hosts", { headers, data: { name: LAB[which].name, endpoint: LAB[which].endpoint } });
-  expect(res.status()).toBe(201);
-  return ((await res.json()) as { id: string }).id;
-}
-
 test.beforeAll(async ({ browser, baseURL }) => {
-  await ensureAdmin(browser, baseURL!);
-  const context = await browser.newContext({ baseURL });
-  await login(await context.newPage());
-  const s = (await context.cookies()).find((c) => c.name === "ferry_session")!;
-  headers = { Cookie: `ferry_session=${s.value}`, Origin: baseURL! };
-  await context.close();
+  headers = await sessionHeaders(browser, baseURL!);
   for (const n of COUNTERS) ids[n] = await startCounter("c", n);
   // The same name, stopped, on A and B: neither can take that counter without renaming it.
   for (const which of ["a", "b"] as const) {
@@ -46,8 +33,8 @@ test.beforeAll(async ({ browser, baseURL }) => {
 
 test.describe.serial("evacuate a host", () => {
   test("the hosts page plans the evacuation, moves what can go, keeps what cannot with the reason, and sets maintenance", async ({ page, request }) => {
-    await registered(request, "b");
-    const c = await registered(request, "c");
+    await labHostId(request, headers, "b");
+    const c = await labHostId(request, headers, "c");
     await login(page);
     await page.goto("/hosts");
     await page.getByRole("button", { name: "Evacuate lab-c" }).click();
@@ -100,8 +87,8 @@ test.describe.serial("evacuate a host", () => {
   });
 
   test("POST /api/v1/hosts/{id}/evacuate: a dry run answers the plan and changes nothing; bad targets are named", async ({ request }) => {
-    const c = await registered(request, "c");
-    const b = await registered(request, "b");
+    const c = await labHostId(request, headers, "c");
+    const b = await labHostId(request, headers, "b");
     const dry = await request.post(`/api/v1/hosts/${c}/evacuate`, { headers, data: { dryRun: true, targetHostIds: [b] } });
     expect(dry.status()).toBe(200);
     const body = (await dry.json()) as { migration: null; plan: { items: { name: string; errors: string[] }[]; targets: { name: string }[] } };

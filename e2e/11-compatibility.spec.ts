@@ -1,6 +1,6 @@
-import { expect, test, type APIRequestContext } from "@playwright/test";
-import { LAB, startCounter, untilCounted, isRunning } from "../tests/support/lab";
-import { ensureAdmin, login } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { isRunning, startCounter, untilCounted } from "../tests/support/lab";
+import { labHostId, login, sessionHeaders } from "./helpers";
 
 /**
  * Docker versions on the hosts page: lab host D (Docker 28.5.2) restores nothing, so the matrix
@@ -11,22 +11,8 @@ import { ensureAdmin, login } from "./helpers";
 let headers: Record<string, string> = {};
 let dId = "";
 
-async function registered(request: APIRequestContext, which: "b" | "d"): Promise<string> {
-  const hosts = ((await (await request.get("/api/v1/hosts", { headers })).json()) as { hosts: { id: string; name: string }[] }).hosts;
-  const found = hosts.find((h) => h.name === LAB[which].name);
-  if (found) return found.id;
-  const res = await request.post("/api/v1/hosts", { headers, data: { name: LAB[which].name, endpoint: LAB[which].endpoint } });
-  expect(res.status()).toBe(201);
-  return ((await res.json()) as { id: string }).id;
-}
-
 test.beforeAll(async ({ browser, baseURL }) => {
-  await ensureAdmin(browser, baseURL!);
-  const context = await browser.newContext({ baseURL });
-  await login(await context.newPage());
-  const s = (await context.cookies()).find((c) => c.name === "ferry_session")!;
-  headers = { Cookie: `ferry_session=${s.value}`, Origin: baseURL! };
-  await context.close();
+  headers = await sessionHeaders(browser, baseURL!);
 });
 
 // The specs are done with D once this one ends: it leaves the host list as it found it.
@@ -37,8 +23,8 @@ test.afterAll(async ({ request }) => {
 test.describe.serial("Docker versions", () => {
   test("the hosts page proves every pair: into Docker 28.5.2 fails with the versions and the cause; the others restore", async ({ page, request }) => {
     test.setTimeout(240_000);
-    await registered(request, "b");
-    dId = await registered(request, "d");
+    await labHostId(request, headers, "b");
+    dId = await labHostId(request, headers, "d");
     await login(page);
     await page.goto("/hosts");
     const matrix = page.getByRole("table", { name: "Checkpoint/restore between hosts" });

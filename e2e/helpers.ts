@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import Database from "better-sqlite3";
-import { expect, type Browser, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Browser, type Page } from "@playwright/test";
+import { LAB } from "../tests/support/lab";
 import { E2E_DIR } from "../playwright.config";
 
 export const ADMIN = { username: "admin", password: "e2e-password-123" };
@@ -47,3 +48,23 @@ export function database() {
 
 /** A session row's id: the SHA-256 of the cookie's token (only the hash is stored). */
 export const sessionId = (token: string) => createHash("sha256").update(token).digest("hex");
+
+/** Signs in once and returns the session cookie with Ferry's own Origin, as its pages send them (changes with the cookie need the Origin). */
+export async function sessionHeaders(browser: Browser, baseURL: string): Promise<Record<string, string>> {
+  await ensureAdmin(browser, baseURL);
+  const context = await browser.newContext({ baseURL });
+  await login(await context.newPage());
+  const s = (await context.cookies()).find((c) => c.name === "ferry_session")!;
+  await context.close();
+  return { Cookie: `ferry_session=${s.value}`, Origin: baseURL };
+}
+
+/** The id of a lab host registered under its lab name (lab-b, …), registering it if an earlier spec has not. */
+export async function labHostId(request: APIRequestContext, headers: Record<string, string>, which: "b" | "c" | "d"): Promise<string> {
+  const hosts = ((await (await request.get("/api/v1/hosts", { headers })).json()) as { hosts: { id: string; name: string }[] }).hosts;
+  const found = hosts.find((h) => h.name === LAB[which].name);
+  if (found) return found.id;
+  const res = await request.post("/api/v1/hosts", { headers, data: { name: LAB[which].name, endpoint: LAB[which].endpoint } });
+  expect(res.status()).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
