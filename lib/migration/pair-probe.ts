@@ -12,11 +12,11 @@ import { containerLogs, createTool } from "@/lib/migration/probe";
  * probe process (Ferry's tool holding a unix socket pair, a pipe, an open file and a second
  * thread) with a random token in its memory is checkpointed on the source, its checkpoint and
  * files carried to a container created on the target exactly as a migration carries them, and
- * restored there. (TCP sockets are each host's own CRIU capability, proven by its own probe,
- * lib/migration/criu.ts: a pair is not refused for what only some containers hold.) The restored process must print the source's token
- * and go on counting from where it was. The target's container is created with a token of its
- * own on its command line: a daemon that "restores" by starting the container afresh prints that
- * one, from 1.
+ * restored there. The restored process must print the source's token and go on counting from
+ * where it was. The target's container is created with a token of its own on its command line: a
+ * daemon that "restores" by starting the container afresh prints that one, from 1. (TCP sockets
+ * are each host's own CRIU capability, proven by its own probe in lib/migration/criu.ts: a pair is
+ * not refused for what only some containers hold.)
  */
 
 export type PairOutcome = "works" | "fails" | "starts-afresh";
