@@ -1,6 +1,6 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { useEffect, useMemo, useRef, useState, useTransition } from "react";
+import { useMemo, useState, useTransition } from "react";
 import { previewEvacuationAction, startEvacuationAction } from "@/lib/actions/migrations";
 import type { PublicHost } from "@/lib/hosts/service";
 import { formatBytes } from "@/lib/format";
@@ -8,8 +8,7 @@ import { Button } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/field";
 import { PlanTable, targetRoom } from "@/components/migrations/plan-table";
 import { usePreflight } from "@/components/migrations/use-preflight";
-
-const field = "w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-900";
+import { ConcurrencyField, NameConflictField, useShownModal } from "@/components/migrations/batch-options";
 
 /**
  * Hosts → Evacuate: the plan that spreads every running container of the host over the hosts
@@ -18,17 +17,13 @@ const field = "w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 da
  */
 export function EvacuateDialog({ host, hosts, onClose }: { host: PublicHost; hosts: PublicHost[]; onClose: () => void }) {
   const router = useRouter();
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useShownModal();
   const others = hosts.filter((h) => h.id !== host.id);
   const [chosen, setChosen] = useState(() => new Set(others.filter((h) => !h.maintenance).map((h) => h.id)));
   const [concurrency, setConcurrency] = useState(2);
   const [nameConflict, setNameConflict] = useState<"fail" | "suffix">("fail");
   const [startError, setStartError] = useState<{ ticket: string; message?: string } | null>(null);
   const [starting, start] = useTransition();
-
-  useEffect(() => {
-    ref.current?.showModal();
-  }, []);
 
   const request = useMemo(
     () => ({ targetHostIds: others.filter((h) => chosen.has(h.id)).map((h) => h.id), options: { concurrency, nameConflict, keepSource: false } }),
@@ -82,17 +77,8 @@ export function EvacuateDialog({ host, hosts, onClose }: { host: PublicHost; hos
               </label>
             ))}
           </fieldset>
-          <label className="text-sm">
-            <span className="mb-1 block font-medium">At a time</span>
-            <input type="number" min={1} max={32} aria-label="Concurrency" className={field} value={concurrency} onChange={(e) => setConcurrency(Math.max(1, Math.min(32, Number(e.target.value) || 1)))} />
-          </label>
-          <label className="text-sm">
-            <span className="mb-1 block font-medium">Name taken on target</span>
-            <select aria-label="Name taken on target" className={field} value={nameConflict} onChange={(e) => setNameConflict(e.target.value as "fail" | "suffix")}>
-              <option value="fail">Try another host</option>
-              <option value="suffix">Rename (add -migrated)</option>
-            </select>
-          </label>
+          <ConcurrencyField value={concurrency} onChange={setConcurrency} />
+          <NameConflictField value={nameConflict} onChange={setNameConflict} failLabel="Try another host" />
         </div>
 
         {checking && (

@@ -1,8 +1,9 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { useEffect, useMemo, useRef, useState, useTransition } from "react";
+import { useMemo, useState, useTransition } from "react";
 import { previewMigrationAction, startMigrationAction } from "@/lib/actions/migrations";
 import { usePreflight } from "@/components/migrations/use-preflight";
+import { ConcurrencyField, NameConflictField, useShownModal } from "@/components/migrations/batch-options";
 import type { ContainerRow } from "@/lib/hosts/containers";
 import { PlanTable, targetRoom } from "@/components/migrations/plan-table";
 import { Button } from "@/components/ui/button";
@@ -18,7 +19,7 @@ type HostOption = { id: string; name: string };
  */
 export function MigrateDialog({ selected, hosts, onClose }: { selected: ContainerRow[]; hosts: HostOption[]; onClose: () => void }) {
   const router = useRouter();
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useShownModal();
   const sourceIds = new Set(selected.map((c) => c.hostId));
   const targets = hosts.filter((h) => !(sourceIds.size === 1 && sourceIds.has(h.id)));
   const [targetHostId, setTarget] = useState(targets[0]?.id ?? "");
@@ -27,10 +28,6 @@ export function MigrateDialog({ selected, hosts, onClose }: { selected: Containe
   const [nameConflict, setNameConflict] = useState<"fail" | "suffix">("fail");
   const [startError, setStartError] = useState<{ ticket: string; message?: string } | null>(null);
   const [starting, start] = useTransition();
-
-  useEffect(() => {
-    ref.current?.showModal();
-  }, []);
 
   // Items in the order of the selection, which is the containers table's order: they move in it.
   const request = useMemo(
@@ -69,30 +66,8 @@ export function MigrateDialog({ selected, hosts, onClose }: { selected: Containe
               ))}
             </select>
           </label>
-          <label className="text-sm">
-            <span className="mb-1 block font-medium">At a time</span>
-            <input
-              type="number"
-              min={1}
-              max={32}
-              aria-label="Concurrency"
-              className="w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-900"
-              value={concurrency}
-              onChange={(e) => setConcurrency(Math.max(1, Math.min(32, Number(e.target.value) || 1)))}
-            />
-          </label>
-          <label className="text-sm">
-            <span className="mb-1 block font-medium">Name taken on target</span>
-            <select
-              aria-label="Name taken on target"
-              className="w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-900"
-              value={nameConflict}
-              onChange={(e) => setNameConflict(e.target.value as "fail" | "suffix")}
-            >
-              <option value="fail">Refuse that container</option>
-              <option value="suffix">Rename (add -migrated)</option>
-            </select>
-          </label>
+          <ConcurrencyField value={concurrency} onChange={setConcurrency} />
+          <NameConflictField value={nameConflict} onChange={setNameConflict} failLabel="Refuse that container" />
         </div>
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" checked={keepSource} onChange={(e) => setKeepSource(e.target.checked)} />

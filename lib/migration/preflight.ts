@@ -142,16 +142,13 @@ function criuNeeds(inv: SocketInventory | null): CriuCapability[] {
 }
 
 /** Pre-flight's refusal for a host whose CRIU lacks what the container needs (`target: …` or `source: …`). */
-export function criuRefusal(role: "source" | "target", host: string, probe: CriuProbe, missing: CriuProbe["capabilities"]): string {
+function criuRefusal(role: "source" | "target", host: string, probe: CriuProbe, missing: CriuProbe["capabilities"]): string {
   const nothing = probe.capabilities.every((c) => !c.ok);
   const why = nothing ? probe.error : summarize(host, missing) || probe.error;
   // A source resumes from its own checkpoint when a move fails: a host that cannot restore could not roll back.
   return `${role}: ${why}${nothing && role === "source" ? "; a move from it could not be rolled back (the source resumes by restoring its own checkpoint), so nothing is moved from it" : ""}`;
 }
 
-function refuseForCriu(item: PlanItem, role: "source" | "target", host: string, probe: CriuProbe, missing: CriuProbe["capabilities"]): void {
-  item.errors.push(criuRefusal(role, host, probe, missing));
-}
 
 export function hostBudget(host: Pick<Host, "memoryBudgetBytes" | "memTotal">, memTotal: number): number {
   return host.memoryBudgetBytes !== null ? Number(host.memoryBudgetBytes) : defaultBudget(memTotal);
@@ -352,7 +349,7 @@ export async function planMigration(req: PlanRequest, options: MigrationOptions)
       needs.set(i, criuNeeds(inv));
       const probe = criu.get(id);
       const missing = probe && !probe.ok ? probe.capabilities.filter((cap) => !cap.ok && needs.get(i)!.includes(cap.name)) : [];
-      if (probe && missing.length) refuseForCriu(i, "source", side.host.name, probe, missing);
+      if (probe && missing.length) i.errors.push(criuRefusal("source", side.host.name, probe, missing));
     }
   }
 
@@ -419,6 +416,5 @@ export async function planMigration(req: PlanRequest, options: MigrationOptions)
     best.t.ledger.tryAdmit(need);
     plan(best.t);
   }
-  for (const t of targets.values()) t.summary.usedBytes = t.ledger.usedAtStartBytes;
   return { targets: targetIds.map((id) => targets.get(id)!.summary), evacuate: req.evacuate ?? null, options, items, startedAt, finishedAt: new Date().toISOString() };
 }
