@@ -2,6 +2,7 @@ import "server-only";
 import type Docker from "dockerode";
 import { bindOnly, removeContainer, type Side } from "@/lib/migration/docker-ops";
 import { createTool } from "@/lib/migration/probe";
+import { TaskReader } from "@/lib/migration/task-reader";
 
 /**
  * The helpers a batch reads and writes checkpoints through, per host. A helper is a container of
@@ -12,7 +13,9 @@ import { createTool } from "@/lib/migration/probe";
  * Docker holds a container's lock while an archive of it streams, so one helper carries one
  * transfer at a time; the pool lends each transfer its own, up to `size`, and makes them only when
  * first needed. They belong to the batch (`<migrationId>/pool`): created once instead of two per
- * container, removed when the batch's moves end, swept with the batch otherwise.
+ * container, removed when the batch's moves end, swept with the batch otherwise. The pool also
+ * holds the host's task reader (lib/migration/task-reader.ts), through which the verify of each
+ * move reads CRIU's restore log.
  */
 export const POOL_SUFFIX = "/pool";
 export const MOUNT = "/ferry-containers";
@@ -22,12 +25,15 @@ export class HelperPool {
   private readonly made: Docker.Container[] = [];
   private making = 0;
   private readonly waiting: ((c: Docker.Container) => void)[] = [];
+  readonly tasks: TaskReader;
 
   constructor(
     readonly side: Side,
     readonly tag: string,
     private readonly size: number,
-  ) {}
+  ) {
+    this.tasks = new TaskReader(side, tag);
+  }
 
   /** Lends a helper; give it back with `release`. */
   async acquire(): Promise<Docker.Container> {
@@ -66,7 +72,7 @@ export class HelperPool {
 
   /** Removes the pool's helpers; what cannot be removed now is swept with the batch. */
   async close(): Promise<void> {
-    await Promise.allSettled(this.made.splice(0).map((c) => removeContainer(this.side, c.id)));
+    await Promise.allSettled([...this.made.splice(0).map((c) => removeContainer(this.side, c.id)), this.tasks.close()]);
     this.free.length = 0;
   }
 }

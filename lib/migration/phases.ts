@@ -9,7 +9,9 @@ import { MigrationError } from "@/lib/migration/errors";
 import { withLeftovers, type Leftover } from "@/lib/migration/leftovers";
 import { journal, setStatus, updateItem, type ItemData } from "@/lib/migration/record";
 import { MOUNT as HELPER_MOUNT, type HelperPool } from "@/lib/migration/helper-pool";
+import { judgeRestore, type RestoreProof } from "@/lib/migration/restore-proof";
 import { closeExternalConnections } from "@/lib/migration/sockets";
+import { TaskReader } from "@/lib/migration/task-reader";
 import type { ItemStatus, PhaseName } from "@/lib/migration/state";
 import type { MigrationOptions } from "@/lib/validations/migration";
 
@@ -22,6 +24,9 @@ import type { MigrationOptions } from "@/lib/validations/migration";
  *
  *   image-sync → create → checkpoint → transfer → restore → verify → cleanup → done
  *
+ * Verify is where a move is proven: the target runs, stays up, and its host's evidence says CRIU
+ * restored it (lib/migration/restore-proof.ts); a container started afresh rolls back.
+ *
  * The target container is created before the checkpoint: the source keeps running while Ferry
  * prepares, so the downtime covers only checkpoint → transfer → restore → verify.
  */
@@ -32,6 +37,12 @@ export type EngineHooks = {
   /** Called once a phase has started (its status and row written), before its step runs. */
   beforePhase?: (ctx: { item: MigrationItem; phase: PhaseName; source: ops.Side; target: ops.Side; targetContainerId?: string; checkpointId: string }) => Promise<void>;
   afterPhase?: (ctx: { item: MigrationItem; phase: PhaseName }) => Promise<void>;
+  /**
+   * Stands in for a daemon that answers `start --checkpoint` by starting the container afresh
+   * (docker/for-linux#1192): for the items it names, the restore phase starts the target without
+   * its checkpoint, and the verify must catch it.
+   */
+  startsAfresh?: (item: MigrationItem) => boolean;
 };
 
 type ImageSync = { ref: string; bytes: number; loaded: boolean };
@@ -163,10 +174,27 @@ async function undo(
   return { detail, leftovers, leftover };
 }
 
-/** Restore or verify interrupted: the target either runs (finish) or does not (roll back). */
+/**
+ * Restore or verify interrupted: the target either runs, restored (finish), or does not, or was
+ * started afresh (roll back).
+ */
 async function finishOrRollBack(x: Interrupted): Promise<void> {
-  if (x.tgt && x.target?.State.Running) return finishOnTarget(x, x.target, x.tgt);
+  if (x.tgt && x.target?.State.Running) {
+    const proof = await provenRestore(x.tgt, x.target.Id, `${x.batch.id}/${x.item.id}`).catch((err: unknown) => ({ proven: false as const, message: `its restore could not be checked (${msg(err)})` }));
+    if (proof.proven) return finishOnTarget(x, x.target, x.tgt);
+    return rollBack({ ...x, note: `${x.note}; ${proof.message}` });
+  }
   return rollBack(x);
+}
+
+/** Reads a running container's restore evidence once, outside a batch's pool. */
+async function provenRestore(tgt: ops.Side, containerId: string, tag: string): Promise<RestoreProof> {
+  const reader = new TaskReader(tgt, tag);
+  try {
+    return judgeRestore(await reader.evidence(containerId), tgt.host.name, tgt.dockerVersion);
+  } finally {
+    await reader.close();
+  }
 }
 
 /**
@@ -347,22 +375,30 @@ const restore: Phase<number> = {
   phase: "restore",
   async run(m) {
     await m.batch.hooks.beforeRestore?.({ item: m.item, target: m.tgt, targetContainerId: m.targetId!, checkpointId: m.checkpointId });
+    if (m.batch.hooks.startsAfresh?.(m.item)) {
+      await ops.call(m.tgt, () => m.tgt.docker.getContainer(m.targetId!).start());
+      return 1;
+    }
     return restoreExplained(m.tgt, m.targetId!, m.checkpointId, undefined, m.transferred!.cpBytes);
   },
   describe: (_m, attempts) => ({ detail: attempts > 1 ? `restored after ${attempts} attempts (containerd's transient "already exists")` : "restored" }),
   interrupted: finishOrRollBack,
 };
 
-const verify: Phase<void> = {
+const verify: Phase<string> = {
   status: "verifying",
   phase: "verify",
   async run(m) {
-    // Downtime ends when the restored process runs; that it stays up is checked after.
+    // Downtime ends when the restored process runs; that it stays up is checked after, and that
+    // it was restored, not started afresh, from the evidence its host keeps (restore-proof.ts).
     const first = await ops.running(m.tgt, m.targetId!);
     m.downtimeMs = Date.now() - m.checkpointAt!.getTime();
-    await ops.staysRunning(m.tgt, first);
+    const [, evidence] = await Promise.all([ops.staysRunning(m.tgt, first), m.batch.helpers(m.tgt).tasks.evidence(m.targetId!)]);
+    const proof = judgeRestore(evidence, m.tgt.host.name, m.tgt.dockerVersion);
+    if (!proof.proven) throw new MigrationError("verify", proof.code, `verify: ${proof.message}`);
+    return proof.detail;
   },
-  describe: () => ({ detail: "running, not restarted" }),
+  describe: (_m, proof) => ({ detail: `running, not restarted; ${proof}` }),
   interrupted: finishOrRollBack,
 };
 

@@ -25,3 +25,28 @@ export function tarHeader(name: string, size: number, mode: number, type: "0" | 
 export function oneFileTar(name: string, body: Buffer): Buffer {
   return Buffer.concat([tarHeader(name, body.length, 0o644, "0"), body, Buffer.alloc((512 - (body.length % 512)) % 512, 0), Buffer.alloc(1024, 0)]);
 }
+
+/**
+ * The regular files of a tar archive (the archive API's answer for a directory), by path. Entries
+ * of other types (directories, PAX headers) are skipped; a PAX `path` applies to the next entry.
+ */
+export function tarFiles(tar: Buffer): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  let off = 0;
+  let paxPath: string | null = null;
+  while (off + 512 <= tar.length) {
+    const h = tar.subarray(off, off + 512);
+    if (h.every((b) => b === 0)) break;
+    const field = (start: number, len: number) => h.subarray(start, start + len).toString("utf8").replace(/\0.*$/s, "");
+    const size = parseInt(field(124, 12).trim() || "0", 8);
+    const type = field(156, 1) || "0";
+    const prefix = field(345, 155);
+    const name = paxPath ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
+    const body = tar.subarray(off + 512, off + 512 + size);
+    paxPath = null;
+    if (type === "x") paxPath = /\d+ path=([^\n]*)\n/.exec(body.toString("utf8"))?.[1] ?? null;
+    else if (type === "0" || type === "7") files.set(name, body);
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return files;
+}
