@@ -35,8 +35,8 @@ export function PairMatrix({ hosts, pairs }: { hosts: PublicHost[]; pairs: PairR
         </Button>
       </div>
       <p className="text-sm text-slate-600 dark:text-slate-400">
-        Rows checkpoint, columns restore. Each cell is a probe process with a token in memory, checkpointed on the row&apos;s host, carried over and restored on the column&apos;s; pre-flight
-        refuses a pair that fails before anything stops.
+        Rows checkpoint, columns restore. Each cell is a probe process with a token in memory (and TCP and unix sockets, a pipe, a file and a thread), checkpointed on the row&apos;s host,
+        carried over and restored on the column&apos;s, where CRIU&apos;s restore log must say it finished; pre-flight refuses a pair that fails before anything stops.
       </p>
       <div className="overflow-x-auto">
         <table className="text-left text-sm" aria-label="Checkpoint/restore between hosts">
@@ -67,6 +67,7 @@ export function PairMatrix({ hosts, pairs }: { hosts: PublicHost[]; pairs: PairR
                       {look ? (
                         <span className={look.cls}>
                           {look.mark} {look.text}
+                          {p?.outcome === "works" && !p.features.includes("tcp") && <span className="text-xs text-slate-500"> (without TCP)</span>}
                           {!current(p, s, t) && <span className="text-xs text-slate-500"> (versions changed since)</span>}
                         </span>
                       ) : (

@@ -3,20 +3,28 @@ import { randomBytes } from "node:crypto";
 import { db } from "@/lib/db";
 import type { Host } from "@/lib/generated/prisma/client";
 import { call, copyFilesystem, inspect, openSide, removeContainer, transferCheckpoint, type Side } from "@/lib/migration/docker-ops";
-import { checkpointExplained, restoreExplained, waitForOutput } from "@/lib/migration/criu";
+import { checkpointExplained, probeCriu, restoreExplained, waitForOutput } from "@/lib/migration/criu";
 import { HelperPool, MOUNT } from "@/lib/migration/helper-pool";
 import { containerLogs, createTool } from "@/lib/migration/probe";
+import { judgeRestore, type RestoreProof } from "@/lib/migration/restore-proof";
 
 /**
  * Can this target restore what this source checkpoints? Proven, not assumed from versions: a
- * probe process (Ferry's tool holding a unix socket pair, a pipe, an open file and a second
- * thread) with a random token in its memory is checkpointed on the source, its checkpoint and
- * files carried to a container created on the target exactly as a migration carries them, and
- * restored there. The restored process must print the source's token and go on counting from
- * where it was. The target's container is created with a token of its own on its command line: a
- * daemon that "restores" by starting the container afresh prints that one, from 1. (TCP sockets
- * are each host's own CRIU capability, proven by its own probe in lib/migration/criu.ts: a pair is
- * not refused for what only some containers hold.)
+ * probe process (Ferry's tool holding a unix socket pair, a pipe, an open file, a second thread
+ * and, where both hosts' CRIU can dump them, a listening TCP socket and a TCP connection) with a
+ * random token in its memory is checkpointed on the source, its checkpoint and files carried to a
+ * container created on the target exactly as a migration carries them, and restored there.
+ *
+ * Three things must hold. The restored process prints the source's token and goes on counting
+ * from where it was: the target's container is created with a token of its own on its command
+ * line, so a daemon that "restores" by starting the container afresh prints that one, from 1.
+ * And the target keeps the evidence each move's verify reads (CRIU's restore log in the task
+ * directory, lib/migration/restore-proof.ts): a target where no move could be proven is refused
+ * here, before anything stops, rather than rolled back item by item.
+ *
+ * TCP sockets are left out when either host's own CRIU probe (lib/migration/criu.ts) says it
+ * cannot dump them: that host refuses only the containers that hold them, and a pair is not
+ * refused for what only some containers hold. The features tried are stored with the result.
  */
 
 export type PairOutcome = "works" | "fails" | "starts-afresh";
@@ -29,6 +37,8 @@ export type PairResult = {
   sourceVersion: string;
   targetVersion: string;
   outcome: PairOutcome;
+  /** What the probe's process held ("tcp-listen tcp-established unix pipe file threads"). */
+  features: string;
   /** What was seen (the token and tick read back), or why it failed, naming the versions. */
   detail: string;
   durationMs: number;
@@ -36,7 +46,22 @@ export type PairResult = {
 };
 
 const TAG = "pair-probe";
-const FEATURES = ["unix", "pipe", "file", "threads"];
+const BASE_FEATURES = ["unix", "pipe", "file", "threads"];
+const TCP_FEATURES = ["tcp-listen", "tcp-established"];
+
+/** What the probe holds on this pair: TCP only where both hosts' CRIU can dump it. */
+async function featuresFor(src: Side, tgt: Side): Promise<{ features: string[]; withoutTcp: string | null }> {
+  const probes = await Promise.all([src, tgt].map(async (side) => ({ side, probe: await probeCriu(side).catch(() => null) })));
+  const cannot = probes.filter(({ probe }) => !probe || !TCP_FEATURES.every((f) => probe.capabilities.some((c) => c.name === f && c.ok)));
+  if (!cannot.length) return { features: [...TCP_FEATURES, ...BASE_FEATURES], withoutTcp: null };
+  return { features: BASE_FEATURES, withoutTcp: `TCP sockets not tried: CRIU on ${cannot.map((c) => c.side.host.name).join(" and ")} cannot move them (its own probe)` };
+}
+
+const HELD: Record<string, string> = { "tcp-listen": "TCP listener", "tcp-established": "TCP connection", unix: "unix socket", pipe: "pipe", file: "file", threads: "thread" };
+const heldList = (features: string[]) => {
+  const names = features.map((f) => HELD[f] ?? f);
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names.join("");
+};
 const tickLines = (stdout: string) => [...stdout.matchAll(/^tick (\d+) (\S+)$/gm)].map((m) => ({ n: Number(m[1]), token: m[2]! }));
 const msg = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -52,9 +77,10 @@ function refusal(src: Side, tgt: Side, step: "checkpoint" | "restore" | "carry" 
 /** Runs the probe on two opened hosts. Leaves nothing behind. */
 export async function probePair(src: Side, tgt: Side): Promise<Omit<PairResult, "checkedAt">> {
   const t0 = Date.now();
+  const { features, withoutTcp } = await featuresFor(src, tgt);
   const token = randomBytes(9).toString("base64url");
   const cp = `ferry-pair-${token.slice(0, 8)}`;
-  const base = { sourceHostId: src.host.id, targetHostId: tgt.host.id, sourceName: src.host.name, targetName: tgt.host.name, sourceVersion: src.dockerVersion, targetVersion: tgt.dockerVersion };
+  const base = { sourceHostId: src.host.id, targetHostId: tgt.host.id, sourceName: src.host.name, targetName: tgt.host.name, sourceVersion: src.dockerVersion, targetVersion: tgt.dockerVersion, features: features.join(" ") };
   const done = (outcome: PairOutcome, detail: string) => ({ ...base, outcome, detail, durationMs: Date.now() - t0 });
   const made: { side: Side; id: string }[] = [];
   const pools = [new HelperPool(src, `${TAG}/${token}`, 1), new HelperPool(tgt, `${TAG}/${token}`, 1)] as const;
@@ -62,7 +88,7 @@ export async function probePair(src: Side, tgt: Side): Promise<Omit<PairResult, 
     let last: number;
     let srcId: string;
     try {
-      const c = await createTool(src, ["hold", ...FEATURES, `token=${token}`], TAG);
+      const c = await createTool(src, ["hold", ...features, `token=${token}`], TAG);
       srcId = c.id;
       made.push({ side: src, id: c.id });
       await call(src, () => c.start());
@@ -80,7 +106,7 @@ export async function probePair(src: Side, tgt: Side): Promise<Omit<PairResult, 
     last = Math.max(last, ...tickLines((await containerLogs(src, srcId)).stdout).map((t) => t.n));
     let tgtId: string;
     try {
-      const t = await createTool(tgt, ["hold", ...FEATURES, `token=fresh-${token}`], TAG);
+      const t = await createTool(tgt, ["hold", ...features, `token=fresh-${token}`], TAG);
       tgtId = t.id;
       made.push({ side: tgt, id: t.id });
       await Promise.all([
@@ -107,13 +133,22 @@ export async function probePair(src: Side, tgt: Side): Promise<Omit<PairResult, 
         "starts-afresh",
         `${tgt.host.name} runs Docker ${tgt.dockerVersion}, which started the probe afresh instead of restoring it from ${src.host.name} (Docker ${src.dockerVersion}): it printed tick ${first.n} with ${first.token === token ? "the source's token" : "its own command line's token"}, not tick ${last + 1} with the source's; memory would be lost`,
       );
-    return done("works", `restored on ${tgt.host.name}: the probe went on from tick ${last} to ${first.n} with its token, unix socket, pipe, file and thread intact`);
+    // The process was restored; every move there must be provable the same way.
+    let proof: RestoreProof;
+    try {
+      proof = judgeRestore(await pools[1].tasks.evidence(tgtId), tgt.host.name, tgt.dockerVersion);
+    } catch (err) {
+      proof = { proven: false, code: "RESTORE_UNPROVEN", message: `its task directory could not be read: ${msg(err)}` };
+    }
+    if (!proof.proven) return done("fails", `${tgt.host.name} (Docker ${tgt.dockerVersion}) restored the probe, but no move there could be proven: ${proof.message}`);
+    const seenOk = `restored on ${tgt.host.name}: the probe went on from tick ${last} to ${first.n} with its token, ${heldList(features)} intact, and CRIU's restore log says it finished`;
+    return done("works", withoutTcp ? `${seenOk} (${withoutTcp})` : seenOk);
   } finally {
     await Promise.allSettled([...made.map((m) => removeContainer(m.side, m.id)), ...pools.map((p) => p.close())]);
   }
 }
 
-const toResult = (r: { sourceHostId: string; targetHostId: string; sourceVersion: string; targetVersion: string; outcome: string; detail: string; durationMs: number; checkedAt: Date }, names: Map<string, string>): PairResult => ({
+const toResult = (r: { sourceHostId: string; targetHostId: string; sourceVersion: string; targetVersion: string; features: string; outcome: string; detail: string; durationMs: number; checkedAt: Date }, names: Map<string, string>): PairResult => ({
   ...r,
   sourceName: names.get(r.sourceHostId) ?? "?",
   targetName: names.get(r.targetHostId) ?? "?",
@@ -122,8 +157,8 @@ const toResult = (r: { sourceHostId: string; targetHostId: string; sourceVersion
 });
 
 /**
- * A pair's result: the stored one while both daemons still run the versions it was proven on
- * (`fresh` probes again), else a new probe, stored.
+ * A pair's result: the stored one while both daemons still run the versions it was proven on and
+ * their CRIU still lets it hold the same sockets (`fresh` probes again), else a new probe, stored.
  */
 export function pairResult(src: Side, tgt: Side, opts: { fresh?: boolean } = {}): Promise<PairResult> {
   // Two pre-flights of the same pair at once share one probe.
@@ -144,9 +179,9 @@ async function lookUpOrProbe(src: Side, tgt: Side, opts: { fresh?: boolean }): P
     [tgt.host.id, tgt.host.name],
   ]);
   const stored = await db.pairProbe.findUnique({ where: { sourceHostId_targetHostId: { sourceHostId: src.host.id, targetHostId: tgt.host.id } } });
-  if (!opts.fresh && stored && stored.sourceVersion === src.dockerVersion && stored.targetVersion === tgt.dockerVersion) return toResult(stored, names);
+  if (!opts.fresh && stored && stored.sourceVersion === src.dockerVersion && stored.targetVersion === tgt.dockerVersion && stored.features === (await featuresFor(src, tgt)).features.join(" ")) return toResult(stored, names);
   const r = await probePair(src, tgt);
-  const data = { sourceVersion: r.sourceVersion, targetVersion: r.targetVersion, outcome: r.outcome, detail: r.detail, durationMs: r.durationMs, checkedAt: new Date() };
+  const data = { sourceVersion: r.sourceVersion, targetVersion: r.targetVersion, features: r.features, outcome: r.outcome, detail: r.detail, durationMs: r.durationMs, checkedAt: new Date() };
   const row = await db.pairProbe.upsert({
     where: { sourceHostId_targetHostId: { sourceHostId: src.host.id, targetHostId: tgt.host.id } },
     create: { sourceHostId: src.host.id, targetHostId: tgt.host.id, ...data },

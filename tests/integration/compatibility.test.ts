@@ -7,7 +7,7 @@ import { MigrationEngine } from "@/lib/migration/engine";
 import { pairResult } from "@/lib/migration/pair-probe";
 import { getMigration, startMigration } from "@/lib/migration/service";
 import type { MigrationRequest } from "@/lib/validations/migration";
-import { counterValues, execIn, isRunning, LAB, labDocker, type LabHost, removeTestContainers, SERVER_IMAGES, startContainer, untilCounted, untilPast, waitFor } from "../support/lab";
+import { counterValues, execIn, isRunning, LAB, labDocker, leftoverHelpers, type LabHost, removeTestContainers, SERVER_IMAGES, startContainer, untilCounted, untilPast, waitFor } from "../support/lab";
 
 /**
  * The pair probe on the lab's Docker versions: A and B run Docker 20.10, D runs Docker 28.5.2,
@@ -64,7 +64,12 @@ describe("Docker versions: the pair probe, and moves across versions", () => {
   it("A → B (Docker 20.10 both): the restored probe prints the source's token and goes on counting; the result is kept per versions", async () => {
     const r = await pairResult(sides.a, sides.b, { fresh: true });
     expect(r.outcome, r.detail).toBe("works");
-    expect(r.detail).toMatch(/^restored on it-pair-b: the probe went on from tick (\d+) to (\d+) with its token/);
+    // Both hosts' CRIU moves TCP sockets (CRIU 4.2.1), so the probe held them too; and B keeps the
+    // evidence each move's verify reads.
+    expect(r.features).toBe("tcp-listen tcp-established unix pipe file threads");
+    expect(r.detail).toMatch(
+      /^restored on it-pair-b: the probe went on from tick (\d+) to (\d+) with its token, TCP listener, TCP connection, unix socket, pipe, file and thread intact, and CRIU's restore log says it finished$/,
+    );
     const [, last, next] = /from tick (\d+) to (\d+)/.exec(r.detail)!;
     expect(Number(next)).toBeGreaterThan(Number(last));
     // Asked again with the same versions: the stored result, not another probe.
@@ -75,6 +80,9 @@ describe("Docker versions: the pair probe, and moves across versions", () => {
     const reprobed = await pairResult(sides.a, sides.b);
     expect(reprobed.checkedAt).not.toBe(r.checkedAt);
     expect(reprobed.targetVersion).toBe(sides.b.dockerVersion);
+    // Nor does one that held other sockets than both hosts' CRIU allows now.
+    await db.pairProbe.update({ where: { sourceHostId_targetHostId: { sourceHostId: sides.a.host.id, targetHostId: sides.b.host.id } }, data: { features: "unix pipe file threads" } });
+    expect((await pairResult(sides.a, sides.b)).checkedAt).not.toBe(reprobed.checkedAt);
     expect(await probeContainers("a")).toBe(0);
     expect(await probeContainers("b")).toBe(0);
   });
@@ -106,6 +114,46 @@ describe("Docker versions: the pair probe, and moves across versions", () => {
       await untilPast("a", id, before);
     }
     expect(await labDocker("d").listContainers({ all: true, filters: { label: ["ferry.migration.item"] } })).toEqual([]);
+  });
+
+  it("a daemon that answers the restore by starting the container afresh: the verify finds no CRIU restore log, rolls back, and the source goes on from its own checkpoint", async () => {
+    const ids = await Promise.all(["it-pair-afresh", "it-pair-restored"].map((n) => startContainer("a", n)));
+    await Promise.all(ids.map((id) => untilCounted("a", id, 2)));
+    const eng = new MigrationEngine({
+      afterPhase: async ({ item, phase }) => {
+        if (phase === "checkpoint") lastOnSource.set(item.name, (await counterValues("a", item.sourceContainerId)).at(-1)!);
+      },
+      // B stands in for a daemon with docker/for-linux#1192: it starts this one without its checkpoint.
+      startsAfresh: (item) => item.name === "it-pair-afresh",
+    });
+    const { id } = await startMigration({ targetHostId: sides.b.host.id, items: ids.map((containerId) => ({ hostId: sides.a.host.id, containerId })) }, "it", eng);
+    await eng.start(id);
+    const m = await getMigration(id);
+    const [afresh, restored] = m.items;
+
+    // Never reported done: rolled back, with the cause in the host's terms.
+    expect(afresh!.status).toBe("rolled-back");
+    expect(afresh!.errorCode).toBe("STARTED_AFRESH");
+    expect(afresh!.error).toMatch(
+      /^verify: it-pair-b \(Docker 20\.10\.24\S*\) started the container afresh instead of restoring it: its task directory \/var\/lib\/ferry-lab-b\S*\/io\.containerd\.runtime\.v2\.task\/moby\/[0-9a-f]{64} has no CRIU restore log/,
+    );
+    expect(afresh!.phases.find((p) => p.name === "rollback")?.detail).toMatch(/^source resumed from its checkpoint/);
+    // The source is the one copy: running on A, going on from the number it had at the checkpoint, never from 1.
+    expect(await isRunning("a", ids[0]!)).toBe(true);
+    const last = lastOnSource.get("it-pair-afresh")!;
+    const values = await untilPast("a", ids[0]!, last + 1);
+    expect(values.slice(values.indexOf(last), values.indexOf(last) + 3)).toEqual([last, last + 1, last + 2]);
+    expect(values.every((v, i) => i === 0 || v === values[i - 1]! + 1), "the source's count never restarted").toBe(true);
+    // The copy that started afresh is gone from B.
+    expect(await labDocker("b").listContainers({ all: true, filters: { label: [`ferry.migration.item=${afresh!.id}`] } })).toEqual([]);
+
+    // Its batch-mate was restored: proven by CRIU's own log, and it continued on B.
+    expect(restored!.status).toBe("done");
+    expect(restored!.phases.find((p) => p.name === "verify")?.detail).toBe('running, not restarted; restored by CRIU: its restore log in the task directory says "Restore finished successfully"');
+    await expectContinued("b", "it-pair-restored");
+    // The batch's helpers, its task readers among them, are gone with it.
+    expect(await leftoverHelpers("a")).toBe(0);
+    expect(await leftoverHelpers("b")).toBe(0);
   });
 
   it("moves that work across versions: counters and a Redis server A → E (Docker 26.1), counters E → B; D, which cannot restore, is refused as a source", async () => {
