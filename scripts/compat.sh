@@ -41,7 +41,9 @@ trap 'rm -f "$tmp"' EXIT
   echo "(\`Exit: true\`, a checkpoint directory of its own), the directory carried over through the"
   echo "archive API, the same container created on the target and started from the checkpoint."
   echo
-  echo "- **works**: the restored counter went on from the next number (its memory came along);"
+  echo "- **works**: the restored counter went on from the next number (its memory came along), with"
+  echo "  what CRIU's \`restore.log\` in the target's task directory says: the evidence Ferry's verify"
+  echo "  reads for every move ([migration.md](migration.md#a-restore-not-a-fresh-start));"
   echo "- **starts afresh**: the target's container started, but the counter began again at 1;"
   echo "- **fails**: the step that failed and the daemon's own message."
   echo

@@ -2,7 +2,8 @@
 # Which lab hosts can restore which hosts' checkpoints: moves one counter container (--network
 # none) from SOURCE to TARGET with the Engine API recipe of docs/lab.md, nothing else (curl on the
 # unix sockets), and says what happened:
-#   works           the restored counter went on from the next number
+#   works           the restored counter went on from the next number (and whether CRIU's
+#                   restore.log in the target's task directory says it finished, as Ferry checks)
 #   starts afresh   the target's container started, but the counter began again at 1
 #   fails: <error>  the step that failed and the daemon's own message
 #
@@ -96,10 +97,15 @@ move() { # source target -> one line of result
   local first latest
   first=$(numbers "$dst" "$did" | head -1); latest=$(numbers "$dst" "$did" | tail -1)
   local state; state=$(api "$dst" GET "/containers/$did/json" | jq -r .State.Status)
+  # The evidence Ferry's verify reads (docs/migration.md): CRIU's log in the task's work directory.
+  local rlog="$droot/containerd/daemon/io.containerd.runtime.v2.task/moby/$did/restore.log" evidence
+  if [[ ! -e $rlog ]]; then evidence="no restore.log in the task directory"
+  elif grep -q 'Restore finished successfully' "$rlog"; then evidence='restore.log: "Restore finished successfully"'
+  else evidence="restore.log without \"Restore finished successfully\""; fi
   cleanup
   if [[ -z $first ]]; then echo "fails: restored container on $dst is $state and printed nothing (source ended at $last)"
-  elif [[ $first == 1 ]]; then echo "starts afresh: source ended at $last, target began at 1 (now $latest, $state)"
-  elif ((first == last + 1)); then printf 'works: source ended at %s, target went on from %s (checkpoint %.2f s, restore %.2f s)\n' "$last" "$first" "$t_cp" "$t_rs"
+  elif [[ $first == 1 ]]; then echo "starts afresh: source ended at $last, target began at 1 (now $latest, $state; $evidence)"
+  elif ((first == last + 1)); then printf 'works: source ended at %s, target went on from %s (checkpoint %.2f s, restore %.2f s; %s)\n' "$last" "$first" "$t_cp" "$t_rs" "$evidence"
   else echo "odd: source ended at $last, target began at $first (now $latest, $state)"; fi
 }
 
