@@ -34,6 +34,8 @@ test.describe.serial("Docker versions", () => {
     await expect(page.getByTestId("pair-lab-b-lab-d")).toHaveText(/✕ fails/);
     await expect(page.getByTestId("pair-local-lab-b")).toHaveText(/✓ restores/);
     await expect(page.getByTestId("pair-lab-b-local")).toHaveText(/✓ restores/);
+    // What the cell proved, on hover: the token and every socket kind back, and CRIU's own log.
+    await expect(page.getByTestId("pair-local-lab-b")).toHaveAttribute("title", /with its token, TCP listener, TCP connection, unix socket, pipe, file and thread intact, and CRIU's restore log says it finished/);
     await expect(page.getByText(/lab-b → lab-d: lab-d runs Docker 28\.5\.2\S*, whose restore of a checkpoint from lab-b \(Docker 20\.10\.24\S*\) fails: .*bind-mount \/proc\/0\/ns\/net/)).toBeVisible();
     await matrix.screenshot({ path: "test-results/pair-matrix.png" });
   });
