@@ -54,7 +54,8 @@ async function featuresFor(src: Side, tgt: Side): Promise<{ features: string[]; 
   const probes = await Promise.all([src, tgt].map(async (side) => ({ side, probe: await probeCriu(side).catch(() => null) })));
   const cannot = probes.filter(({ probe }) => !probe || !TCP_FEATURES.every((f) => probe.capabilities.some((c) => c.name === f && c.ok)));
   if (!cannot.length) return { features: [...TCP_FEATURES, ...BASE_FEATURES], withoutTcp: null };
-  return { features: BASE_FEATURES, withoutTcp: `TCP sockets not tried: CRIU on ${cannot.map((c) => c.side.host.name).join(" and ")} cannot move them (its own probe)` };
+  const names = cannot.map((c) => c.side.host.name);
+  return { features: BASE_FEATURES, withoutTcp: `TCP sockets not tried: by ${names.length > 1 ? "their own CRIU probes" : "its own CRIU probe"}, ${names.join(" and ")} cannot move them` };
 }
 
 const HELD: Record<string, string> = { "tcp-listen": "TCP listener", "tcp-established": "TCP connection", unix: "unix socket", pipe: "pipe", file: "file", threads: "thread" };

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forgetCriuProbe, probeCriu } from "@/lib/migration/criu";
 import * as ops from "@/lib/migration/docker-ops";
 import { MigrationEngine } from "@/lib/migration/engine";
+import { pairResult } from "@/lib/migration/pair-probe";
 import { ensureProbeImage } from "@/lib/migration/probe";
 import { PROBE_IMAGE } from "@/lib/migration/probe-image";
 import { getMigration, previewMigration, startMigration } from "@/lib/migration/service";
@@ -312,6 +313,10 @@ describe("real servers move with their state", () => {
       expect(server!.error).toMatch(/target: CRIU on lab-b cannot dump TCP\/UDP sockets on kernel \d+\.\d+: CRIU 4\.2 or newer is needed \(tcp-listen\)/);
       // What the container does not need, old CRIU still does: the counter moved.
       expect([plain!.status, plain!.error, plain!.warnings]).toEqual(["done", null, []]);
+      // The pair probe pre-flight ran for it held no TCP socket either, and says why.
+      const pair = await pairResult(await ops.openSide({ ...hosts.a, endpoint: LAB.a.endpoint }), await ops.openSide({ ...hosts.b, endpoint: LAB.b.endpoint }));
+      expect([pair.outcome, pair.features]).toEqual(["works", "unix pipe file threads"]);
+      expect(pair.detail).toMatch(/ \(TCP sockets not tried: by their own CRIU probes, lab-a and lab-b cannot move them\)$/);
       expect(await running("a", id)).toBe(true);
       expect(/run_id:(\w+)/.exec((await execIn("a", id, ["redis-cli", "INFO", "server"])).stdout)?.[1]).toBe(runId);
     } finally {
