@@ -4,6 +4,7 @@ import type Docker from "dockerode";
 import { DockerError } from "@/lib/docker/errors";
 import { call, HELPER_LABEL, imageId, readAll, removeContainer, type Side } from "@/lib/migration/docker-ops";
 import { PROBE_ENTRYPOINT, PROBE_IMAGE, probeRootfsTar } from "@/lib/migration/probe-image";
+import { tarFiles } from "@/lib/migration/tar";
 
 /**
  * Ferry's own tool on a host, through the Engine API alone: the few-KB static program of
@@ -110,13 +111,6 @@ export async function runTool(
   }
 }
 
-/** The first file of a tar stream (the archive API's answer for one path). */
-function firstTarFile(tar: Buffer): Buffer | null {
-  if (tar.length < 512) return null;
-  const size = parseInt(tar.subarray(124, 136).toString("ascii").replace(/\0.*$/s, "").trim() || "0", 8);
-  return tar.subarray(512, 512 + size);
-}
-
 /**
  * Reads a file of the host itself: a never-started helper bind-mounts the file's directory and the
  * archive API reads it (as the checkpoint itself is read). Null when the file is not there.
@@ -136,7 +130,7 @@ export async function readHostFile(side: Side, hostPath: string, maxBytes = 4 * 
   }
   try {
     const stream = (await call(side, () => c.getArchive({ path: `/ferry-host/${base}` }))) as unknown as Readable;
-    const file = firstTarFile(await readAll(stream));
+    const [file] = tarFiles(await readAll(stream)).values();
     return file ? file.subarray(0, maxBytes).toString("utf8") : null;
   } catch (err) {
     if (err instanceof DockerError && err.code === "NOT_FOUND") return null;
