@@ -89,8 +89,14 @@ export async function removeTestContainers(): Promise<void> {
       ...(await docker.listContainers({ all: true, filters: { label: ["ferry.helper"] } })),
     ];
     await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    // The one-off images the image-sync tests commit (and a sync carries to B): unused once their containers are gone.
+    const oneOff = (await docker.listImages()).flatMap((i) => (i.RepoTags ?? []).filter((t) => TEST_IMAGE_TAG.test(t)));
+    for (const tag of oneOff) await docker.getImage(tag).remove().catch(() => undefined);
   }
 }
+
+/** `ferry/counter:it-sync-<ms>` (migration.test.ts) and `ferry/counter:ft-img-<ms>` (faults.test.ts). */
+const TEST_IMAGE_TAG = /^ferry\/counter:(?:it-sync|ft-img)-\d+$/;
 
 /** The numbers a counter container printed, in order (docker logs, stdout). */
 export async function counterValues(which: LabHost, id: string): Promise<number[]> {
