@@ -77,8 +77,9 @@ function refusal(src: Side, tgt: Side, step: "checkpoint" | "restore" | "carry" 
 
 /** Runs the probe on two opened hosts. Leaves nothing behind. */
 export async function probePair(src: Side, tgt: Side): Promise<Omit<PairResult, "checkedAt">> {
-  const t0 = Date.now();
+  // The hosts' own CRIU probes come first (cached, and pre-flight runs them anyway); the duration is the pair's.
   const { features, withoutTcp } = await featuresFor(src, tgt);
+  const t0 = Date.now();
   const token = randomBytes(9).toString("base64url");
   const cp = `ferry-pair-${token.slice(0, 8)}`;
   const base = { sourceHostId: src.host.id, targetHostId: tgt.host.id, sourceName: src.host.name, targetName: tgt.host.name, sourceVersion: src.dockerVersion, targetVersion: tgt.dockerVersion, features: features.join(" ") };
