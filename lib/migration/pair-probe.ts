@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { db } from "@/lib/db";
 import type { Host } from "@/lib/generated/prisma/client";
 import { call, copyFilesystem, inspect, openSide, removeContainer, transferCheckpoint, type Side } from "@/lib/migration/docker-ops";
-import { checkpointExplained, probeCriu, restoreExplained, waitForOutput } from "@/lib/migration/criu";
+import { checkpointExplained, hostCriu, restoreExplained, waitForOutput } from "@/lib/migration/criu";
 import { HelperPool, MOUNT } from "@/lib/migration/helper-pool";
 import { containerLogs, createTool } from "@/lib/migration/probe";
 import { judgeRestore, type RestoreProof } from "@/lib/migration/restore-proof";
@@ -49,9 +49,9 @@ const TAG = "pair-probe";
 const BASE_FEATURES = ["unix", "pipe", "file", "threads"];
 const TCP_FEATURES = ["tcp-listen", "tcp-established"];
 
-/** What the probe holds on this pair: TCP only where both hosts' CRIU can dump it. */
+/** What the probe holds on this pair: TCP only where both hosts' CRIU can dump it (their probes, kept on their rows for the hosts page). */
 async function featuresFor(src: Side, tgt: Side): Promise<{ features: string[]; withoutTcp: string | null }> {
-  const probes = await Promise.all([src, tgt].map(async (side) => ({ side, probe: await probeCriu(side).catch(() => null) })));
+  const probes = await Promise.all([src, tgt].map(async (side) => ({ side, probe: await hostCriu(side).catch(() => null) })));
   const cannot = probes.filter(({ probe }) => !probe || !TCP_FEATURES.every((f) => probe.capabilities.some((c) => c.name === f && c.ok)));
   if (!cannot.length) return { features: [...TCP_FEATURES, ...BASE_FEATURES], withoutTcp: null };
   const names = cannot.map((c) => c.side.host.name);
