@@ -49,8 +49,11 @@ const TAG = "pair-probe";
 const BASE_FEATURES = ["unix", "pipe", "file", "threads"];
 const TCP_FEATURES = ["tcp-listen", "tcp-established"];
 
+/** The probe's features, and why TCP is left out when it is. */
+type Held = { features: string[]; withoutTcp: string | null };
+
 /** What the probe holds on this pair: TCP only where both hosts' CRIU can dump it (their probes, kept on their rows for the hosts page). */
-async function featuresFor(src: Side, tgt: Side): Promise<{ features: string[]; withoutTcp: string | null }> {
+async function featuresFor(src: Side, tgt: Side): Promise<Held> {
   const probes = await Promise.all([src, tgt].map(async (side) => ({ side, probe: await hostCriu(side).catch(() => null) })));
   const cannot = probes.filter(({ probe }) => !probe || !TCP_FEATURES.every((f) => probe.capabilities.some((c) => c.name === f && c.ok)));
   if (!cannot.length) return { features: [...TCP_FEATURES, ...BASE_FEATURES], withoutTcp: null };
@@ -76,9 +79,9 @@ function refusal(src: Side, tgt: Side, step: "checkpoint" | "restore" | "carry" 
 }
 
 /** Runs the probe on two opened hosts. Leaves nothing behind. */
-export async function probePair(src: Side, tgt: Side): Promise<Omit<PairResult, "checkedAt">> {
+export async function probePair(src: Side, tgt: Side, held?: Held): Promise<Omit<PairResult, "checkedAt">> {
   // The hosts' own CRIU probes come first (cached, and pre-flight runs them anyway); the duration is the pair's.
-  const { features, withoutTcp } = await featuresFor(src, tgt);
+  const { features, withoutTcp } = held ?? (await featuresFor(src, tgt));
   const t0 = Date.now();
   const token = randomBytes(9).toString("base64url");
   const cp = `ferry-pair-${token.slice(0, 8)}`;
@@ -181,8 +184,9 @@ async function lookUpOrProbe(src: Side, tgt: Side, opts: { fresh?: boolean }): P
     [tgt.host.id, tgt.host.name],
   ]);
   const stored = await db.pairProbe.findUnique({ where: { sourceHostId_targetHostId: { sourceHostId: src.host.id, targetHostId: tgt.host.id } } });
-  if (!opts.fresh && stored && stored.sourceVersion === src.dockerVersion && stored.targetVersion === tgt.dockerVersion && stored.features === (await featuresFor(src, tgt)).features.join(" ")) return toResult(stored, names);
-  const r = await probePair(src, tgt);
+  const held = await featuresFor(src, tgt);
+  if (!opts.fresh && stored && stored.sourceVersion === src.dockerVersion && stored.targetVersion === tgt.dockerVersion && stored.features === held.features.join(" ")) return toResult(stored, names);
+  const r = await probePair(src, tgt, held);
   const data = { sourceVersion: r.sourceVersion, targetVersion: r.targetVersion, features: r.features, outcome: r.outcome, detail: r.detail, durationMs: r.durationMs, checkedAt: new Date() };
   const row = await db.pairProbe.upsert({
     where: { sourceHostId_targetHostId: { sourceHostId: src.host.id, targetHostId: tgt.host.id } },
