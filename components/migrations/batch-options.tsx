@@ -1,7 +1,9 @@
 "use client";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, type ReactNode, type RefObject } from "react";
+import { Button } from "@/components/ui/button";
+import { FormMessage } from "@/components/ui/field";
 
-/** The option fields a batch dialog shares (migrate, evacuate), and its modal's opening. */
+/** What a batch dialog shares (migrate, evacuate): its modal shell and footer, and its option fields. */
 
 const field = "w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-900";
 
@@ -12,6 +14,72 @@ export function useShownModal() {
     ref.current?.showModal();
   }, []);
   return ref;
+}
+
+/**
+ * A batch dialog's shell: the modal, its title, the body, the pre-flight's message, and Close /
+ * Check again / Start. Both buttons stay off while a plan is loading or the batch is starting.
+ */
+export function BatchDialog({
+  dialogRef,
+  onClose,
+  titleId,
+  title,
+  width,
+  children,
+  message,
+  checking,
+  starting,
+  canCheck,
+  onCheck,
+  canStart,
+  onStart,
+  startLabel,
+}: {
+  dialogRef: RefObject<HTMLDialogElement | null>;
+  onClose: () => void;
+  titleId: string;
+  title: ReactNode;
+  /** The dialog's Tailwind max-width class. */
+  width: string;
+  children: ReactNode;
+  message?: string;
+  checking: boolean;
+  starting: boolean;
+  canCheck: boolean;
+  onCheck: () => void;
+  canStart: boolean;
+  onStart: () => void;
+  startLabel: string;
+}) {
+  return (
+    <dialog
+      ref={dialogRef}
+      onClose={onClose}
+      aria-labelledby={titleId}
+      className={`m-auto w-full ${width} rounded-xl border border-slate-200 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-900/40 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100`}
+    >
+      <div className="space-y-4 p-6">
+        <h2 id={titleId} className="text-lg font-semibold">
+          {title}
+        </h2>
+        {children}
+        <FormMessage message={message} />
+
+        <div className="flex justify-end gap-2">
+          <Button variant="ghost" type="button" onClick={() => dialogRef.current?.close()}>
+            Close
+          </Button>
+          <Button variant="secondary" type="button" disabled={checking || starting || !canCheck} onClick={onCheck}>
+            {checking ? "Checking…" : "Check again"}
+          </Button>
+          <Button type="button" disabled={checking || starting || !canStart} onClick={onStart}>
+            {starting ? "Starting…" : startLabel}
+          </Button>
+        </div>
+      </div>
+    </dialog>
+  );
 }
 
 /** How many containers move at once (1-32, as the batch options schema allows). */

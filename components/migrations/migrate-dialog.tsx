@@ -3,11 +3,9 @@ import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition } from "react";
 import { previewMigrationAction, startMigrationAction } from "@/lib/actions/migrations";
 import { usePreflight } from "@/components/migrations/use-preflight";
-import { ConcurrencyField, NameConflictField, useShownModal } from "@/components/migrations/batch-options";
+import { BatchDialog, ConcurrencyField, NameConflictField, useShownModal } from "@/components/migrations/batch-options";
 import type { ContainerRow } from "@/lib/hosts/containers";
 import { PlanTable, targetRoom } from "@/components/migrations/plan-table";
-import { Button } from "@/components/ui/button";
-import { FormMessage } from "@/components/ui/field";
 
 type HostOption = { id: string; name: string };
 
@@ -40,77 +38,64 @@ export function MigrateDialog({ selected, hosts, onClose }: { selected: Containe
   const message = startError?.ticket === ticket ? startError.message : state && !state.ok ? state.message : undefined;
 
   return (
-    <dialog
-      ref={ref}
+    <BatchDialog
+      dialogRef={ref}
       onClose={onClose}
-      aria-labelledby="migrate-title"
-      className="m-auto w-full max-w-4xl rounded-xl border border-slate-200 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-900/40 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+      titleId="migrate-title"
+      title={`Migrate ${selected.length} container${selected.length === 1 ? "" : "s"}`}
+      width="max-w-4xl"
+      message={message}
+      checking={checking}
+      starting={starting}
+      canCheck={Boolean(targetHostId)}
+      onCheck={recheck}
+      canStart={Boolean(plan) && runnable > 0}
+      onStart={() =>
+        start(async () => {
+          const r = await startMigrationAction(request);
+          if (r.ok && r.id) router.push(`/migrations/${r.id}`);
+          else setStartError({ ticket, message: r.message });
+        })
+      }
+      startLabel={plan ? `Start migration (${runnable})` : "Start migration"}
     >
-      <div className="space-y-4 p-6">
-        <h2 id="migrate-title" className="text-lg font-semibold">
-          Migrate {selected.length} container{selected.length === 1 ? "" : "s"}
-        </h2>
-        <div className="grid gap-4 sm:grid-cols-4">
-          <label className="text-sm sm:col-span-2">
-            <span className="mb-1 block font-medium">Target host</span>
-            <select
-              aria-label="Target host"
-              className="w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-900"
-              value={targetHostId}
-              onChange={(e) => setTarget(e.target.value)}
-            >
-              {targets.map((h) => (
-                <option key={h.id} value={h.id}>
-                  {h.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <ConcurrencyField value={concurrency} onChange={setConcurrency} />
-          <NameConflictField value={nameConflict} onChange={setNameConflict} failLabel="Refuse that container" />
-        </div>
-        <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" checked={keepSource} onChange={(e) => setKeepSource(e.target.checked)} />
-          Keep the source containers (stopped) instead of removing them
-        </label>
-
-        {checking && (
-          <p role="status" className="text-sm text-slate-600 dark:text-slate-400" data-testid="plan-checking">
-            Checking the plan (pre-flight: hosts, CRIU, memory, names)…
-          </p>
-        )}
-        {plan && (
-          <div className="space-y-2">
-            <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="plan-summary">
-              Pre-flight: {runnable} of {plan.items.length} can move to {plan.targets.map((t) => `${t.name} (${targetRoom(t)})`).join(", ")}.
-            </p>
-            <PlanTable plan={plan} />
-          </div>
-        )}
-        <FormMessage message={message} />
-
-        <div className="flex justify-end gap-2">
-          <Button variant="ghost" type="button" onClick={() => ref.current?.close()}>
-            Close
-          </Button>
-          <Button variant="secondary" type="button" disabled={checking || starting || !targetHostId} onClick={recheck}>
-            {checking ? "Checking…" : "Check again"}
-          </Button>
-          <Button
-            type="button"
-            disabled={checking || starting || !plan || runnable === 0}
-            onClick={() =>
-              start(async () => {
-                const r = await startMigrationAction(request);
-                if (r.ok && r.id) router.push(`/migrations/${r.id}`);
-                else setStartError({ ticket, message: r.message });
-              })
-            }
+      <div className="grid gap-4 sm:grid-cols-4">
+        <label className="text-sm sm:col-span-2">
+          <span className="mb-1 block font-medium">Target host</span>
+          <select
+            aria-label="Target host"
+            className="w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-900"
+            value={targetHostId}
+            onChange={(e) => setTarget(e.target.value)}
           >
-            {starting ? "Starting…" : plan ? `Start migration (${runnable})` : "Start migration"}
-          </Button>
-        </div>
+            {targets.map((h) => (
+              <option key={h.id} value={h.id}>
+                {h.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <ConcurrencyField value={concurrency} onChange={setConcurrency} />
+        <NameConflictField value={nameConflict} onChange={setNameConflict} failLabel="Refuse that container" />
       </div>
-    </dialog>
+      <label className="flex items-center gap-2 text-sm">
+        <input type="checkbox" checked={keepSource} onChange={(e) => setKeepSource(e.target.checked)} />
+        Keep the source containers (stopped) instead of removing them
+      </label>
+
+      {checking && (
+        <p role="status" className="text-sm text-slate-600 dark:text-slate-400" data-testid="plan-checking">
+          Checking the plan (pre-flight: hosts, CRIU, memory, names)…
+        </p>
+      )}
+      {plan && (
+        <div className="space-y-2">
+          <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="plan-summary">
+            Pre-flight: {runnable} of {plan.items.length} can move to {plan.targets.map((t) => `${t.name} (${targetRoom(t)})`).join(", ")}.
+          </p>
+          <PlanTable plan={plan} />
+        </div>
+      )}
+    </BatchDialog>
   );
 }
