@@ -402,7 +402,9 @@ EOF
 
 # ---------------------------------------------------------------------------------------------
 # Two daemons
-daemon_up() { docker -H "unix://$1" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+# Bounded: a daemon that is alive but stuck (frozen, or waiting on its containerd) must not hang
+# lab.sh; /version goes through dockerd to its containerd, so it answers only when both do.
+daemon_up() { timeout -k 2 15 docker -H "unix://$1" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 daemon_pid() { # config -> pid of the dockerd running with it (from its pidfile), empty if none
   local pidfile pid
   pidfile=$(jq -r '.pidfile // "/var/run/docker.pid"' "$1" 2>/dev/null) || pidfile=/var/run/docker.pid
@@ -474,6 +476,52 @@ config_changed() { # pid file name
   (($(stat -c %Y "$2") > since + 5))
 }
 
+# A dockerd that is alive but does not answer (SIGSTOPped, or stuck on a call into its containerd)
+# blocks every test after it, and a new dockerd cannot take its socket. What it was doing goes to
+# the log first: its state, the lab's containerd/shim/runc/criu processes, and the goroutines that
+# dockerd and its containerd have been blocked in for minutes (SIGUSR1 makes both dump their stacks).
+# Then both are killed, and start_daemon starts them afresh (live-restore keeps the containers).
+heal_stuck_daemon() { # name sock config
+  local name=$1 sock=$2 pid state exec_root cpid
+  pid=$(daemon_pid "$3")
+  [[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) == dockerd ]] || return 0
+  daemon_up "$sock" && return 0
+  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+  if [[ $state == T ]]; then
+    log "host $name: dockerd (pid $pid) is stopped (SIGSTOP, state T): sending SIGCONT"
+    kill -CONT "$pid"
+    for _ in $(seq 1 20); do daemon_up "$sock" && return 0; sleep 0.5; done
+  fi
+  exec_root=$(jq -r '."exec-root" // "/var/run/docker"' "$3" 2>/dev/null) || exec_root=/var/run/docker
+  cpid=$(cat "$exec_root/containerd/containerd.pid" 2>/dev/null || true)
+  log "host $name: dockerd (pid $pid, state $state) is alive but has not answered on unix://$sock for 15 s;" \
+    "its containerd: pid ${cpid:-none}, state $(awk '{print $3}' "/proc/$cpid/stat" 2>/dev/null || echo gone)"
+  # This host's containerd and shims, and every runc and criu (the lab's share one binary each).
+  ps -eo pid,ppid,stat,etime,wchan:24,comm,args --sort=start_time \
+    | awk -v root="$exec_root/" '$6 ~ /^(runc|criu)$/ || ($6 ~ /^containerd/ && index($0, root))' \
+    | cut -c1-220 | sed "s/^/[lab]   /" || true
+  local logf=$LAB_DIR/logs/dockerd-$name.log lines
+  lines=$(wc -l <"$logf" 2>/dev/null || echo 0)
+  kill -USR1 "$pid" 2>/dev/null || true
+  [[ -n $cpid ]] && kill -USR1 "$cpid" 2>/dev/null || true
+  sleep 3
+  local dumps; dumps=$(tail -n +"$((lines + 1))" "$logf" | grep -oE 'stacks? (dump )?written to [^ "]*' | awk '{print $NF}' || true)
+  log "host $name: goroutine dumps of dockerd and containerd: $(echo ${dumps:-none written})"
+  # The goroutines serving an API request (dockerd) or a task call (containerd): their state (with
+  # how long they have waited, from a minute on) and their first frames in the daemons' own code.
+  local f; for f in $dumps; do [[ -f $f ]] && cat "$f"; done | awk '
+    function flush() { if (body ~ /api\/server\/router|services\/tasks|runtime\/v2\/(shim|task)/ && n++ < 20) print "[lab]     " hdr top }
+    /^goroutine [0-9]+ \[/ { flush(); hdr = $0; body = ""; top = ""; k = 0; next }
+    /^[a-z]/ && $0 !~ /^created by/ { body = body " " $0; if (k < 2 && $0 ~ /docker\/docker\/|containerd\/containerd\//) { sub(/\(0x.*$/, "", $0); top = top " <- " $0; k++ } }
+    END { flush() }' | cut -c1-240 || true
+  kill -9 "$pid" 2>/dev/null || true
+  [[ -n $cpid && $(cat "/proc/$cpid/comm" 2>/dev/null) == containerd ]] && kill -9 "$cpid" 2>/dev/null
+  for _ in $(seq 1 40); do
+    [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) =~ ^(|Z)$ ]] && break; sleep 0.25
+  done
+  log "host $name: killed the stuck dockerd (pid $pid) and its containerd; starting it again"
+}
+
 start_daemon() { # name sock config [prefix of an unpacked newer Docker (hosts D, E)]
   local name=$1 sock=$2 config=$3 prefix=${4:-} host=${1,,}
   # /usr/local/sbin first: runc finds our criu wrapper on the PATH dockerd passes on. A newer
@@ -482,6 +530,7 @@ start_daemon() { # name sock config [prefix of an unpacked newer Docker (hosts D
   if [[ -n $prefix ]]; then
     dockerd=$prefix/usr/sbin/dockerd path=/usr/local/sbin:$prefix/lab-bin:/usr/sbin:/usr/bin:/sbin:/bin
   fi
+  heal_stuck_daemon "$name" "$sock" "$config"
   if daemon_up "$sock"; then
     [[ $(docker -H "unix://$sock" info --format '{{.ExperimentalBuild}}') == true ]] \
       || die "a docker daemon already listens on $sock without experimental mode; stop it or enable \"experimental\": true"
