@@ -22,6 +22,7 @@ export default defineConfig({
           include: ["tests/integration/**/*.test.ts"],
           environment: "node",
           globalSetup: ["tests/support/integration-setup.ts"],
+          setupFiles: ["tests/support/lab-guard.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

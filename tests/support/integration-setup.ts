@@ -11,6 +11,7 @@ export default async function setup() {
   const url = `file:${path.join(dir, "ferry.db")}`;
   migrateDatabase(url);
   process.env.DATABASE_URL = url;
+  process.env.FERRY_IT_DIR = dir; // the lab guard notes each file there as it starts
   process.env.FERRY_DOCKER_TIMEOUT_MS = "3000";
   return () => fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -54,20 +54,45 @@ export function remoteB(kind: "tls" | "ssh", name: string) {
     : { name, endpoint: LAB_REMOTE.sshEndpoint, sshKey: readLabFile(LAB_REMOTE.sshKey) };
 }
 
+/** A client for a lab host; a call that gets no bytes for two minutes fails instead of hanging the run. */
 export function labDocker(which: LabHost): Docker {
-  return new Docker({ socketPath: LAB[which].socketPath, version: "v1.41" });
+  return new Docker({ socketPath: LAB[which].socketPath, version: "v1.41", timeout: 120_000 });
+}
+
+/**
+ * Why a lab host does not answer /version within `ms` (dockerd asks its containerd for it, so a
+ * daemon stuck on its containerd does not answer either), or null when it does.
+ */
+export async function whyNoAnswer(which: LabHost, ms = 15_000): Promise<string | null> {
+  const sock = LAB[which].socketPath;
+  if (!fs.existsSync(sock)) return `${sock} is missing`;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((r) => (timer = setTimeout(() => r(`no answer on ${sock} within ${ms / 1000} s`), ms)));
+  const asked = labDocker(which)
+    .version()
+    .then(
+      () => null,
+      (err: Error) => `${sock}: ${err.message}`,
+    );
+  try {
+    return await Promise.race([asked, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function assertLabUp(): Promise<void> {
   for (const which of LAB_HOSTS) {
-    const sock = LAB[which].socketPath;
-    if (!fs.existsSync(sock)) throw new Error(`lab host ${which.toUpperCase()} is down: ${sock} is missing. Run: npm run lab`);
-    await labDocker(which)
-      .ping()
-      .catch((err: Error) => {
-        throw new Error(`lab host ${which.toUpperCase()} does not answer on ${sock}: ${err.message}. Run: npm run lab`);
-      });
+    const why = await whyNoAnswer(which);
+    if (why) throw new Error(`lab host ${which.toUpperCase()} is not usable: ${why}. Run: npm run lab`);
   }
+}
+
+/** The lab hosts that are set up (their socket exists) but do not answer: A, B and C always count. */
+export async function stuckLabHosts(): Promise<{ host: LabHost; why: string }[]> {
+  const hosts = [...LAB_HOSTS, ...NEWER_HOSTS.filter((h) => fs.existsSync(LAB[h].socketPath))];
+  const whys = await Promise.all(hosts.map(async (host) => ({ host, why: await whyNoAnswer(host) })));
+  return whys.filter((w): w is { host: LabHost; why: string } => w.why !== null);
 }
 
 /** Starts a counter container (prints 1, 2, 3 … once a second) on a lab host. */
@@ -81,7 +106,7 @@ export async function startCounter(which: LabHost, name: string): Promise<string
  */
 export async function removeTestContainers(): Promise<void> {
   // D and E only when they are up: a lab whose newer Docker could not be set up still runs the rest.
-  const newer = (await Promise.all(NEWER_HOSTS.map(async (h) => ((await labDocker(h).ping().then(() => true, () => false)) ? [h] : [])))).flat();
+  const newer = (await Promise.all(NEWER_HOSTS.map(async (h) => ((await whyNoAnswer(h, 10_000)) === null ? [h] : [])))).flat();
   for (const which of [...LAB_HOSTS, ...newer]) {
     const docker = labDocker(which);
     const list = [
