@@ -9,6 +9,9 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   timeout: 60_000,
+  // The whole run, global setup included: a lab that stops answering ends it with a report
+  // (scripts/test.sh bounds it at 20 minutes from outside as well). A full run takes about 5.
+  globalTimeout: 18 * 60_000,
   expect: { timeout: 15_000 },
   reporter: [["list"], ["json", { outputFile: "reports/e2e.json" }]],
   globalSetup: "./e2e/global-setup.ts",
