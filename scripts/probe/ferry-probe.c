@@ -32,6 +32,14 @@
  *       Copies files to stdout, each after a line "==> <path>"; a file that cannot be read
  *       gives "==> <path> error <errno>" instead (so one unreadable file does not hide the
  *       others); a last line "==> end". Exit 0.
+ *   drop-copies <dir> <hex>...
+ *       Removes the directories named ctrd-checkpoint* directly in <dir> whose inventory.img holds
+ *       exactly the bytes of one of the hex strings (containerd 1.6 leaves such a copy of every
+ *       checkpoint it restores; see lib/migration/restore-copies.ts). Nothing is followed: a
+ *       symbolic link is never entered or matched, and no directory deeper than 4 levels is
+ *       removed. "dropped <name> <bytes>" for each one removed, "failed <name> errno <n>" for one
+ *       that matched but could not be removed whole, then "end <dropped> <bytes> <failed>".
+ *       Exit 0; 5 if <dir> cannot be read.
  * Anything else: usage on stderr, exit 2.
  */
 
@@ -63,6 +71,10 @@ typedef unsigned char u8;
 #define SYS_mkdir 83
 #define SYS_chmod 90
 #define SYS_exit_group 231
+#define SYS_getdents64 217
+#define SYS_openat 257
+#define SYS_newfstatat 262
+#define SYS_unlinkat 263
 
 #define EINTR 4
 #define ENOENT 2
@@ -174,7 +186,8 @@ __attribute__((noreturn)) static void usage(void) {
      "       ferry-probe memory <MiB> [seed]\n"
      "       ferry-probe conns\n"
      "       ferry-probe close-external\n"
-     "       ferry-probe cat <path>...");
+     "       ferry-probe cat <path>...\n"
+     "       ferry-probe drop-copies <dir> <hex>...");
   oline(2);
   quit(2);
 }
@@ -680,6 +693,124 @@ __attribute__((noreturn)) static void cat(int argc, char **argv) {
   quit(0);
 }
 
+/* ---- drop-copies ---- */
+
+#define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
+#define O_CLOEXEC 02000000
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR 0x200
+#define DT_DIR 4
+#define ELOOP 40
+
+struct dirent64_ {
+  u64 ino;
+  long off;
+  u16 reclen;
+  u8 type;
+  char name[];
+};
+
+static long open_dir(int at, const char *name) {
+  return sys4(SYS_openat, at, name, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+}
+
+/* Removes the directory <name> in <at> and everything in it; adds the sizes of its files. */
+static long remove_tree(int at, const char *name, int depth, u64 *bytes) {
+  if (depth > 4) return -ELOOP;
+  long fd = open_dir(at, name), n, err = 0;
+  if (fd < 0) return fd;
+  char buf[2048];
+  while (!err && (n = sys3(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+    for (long off = 0; off < n && !err;) {
+      struct dirent64_ *d = (struct dirent64_ *)(buf + off);
+      off += d->reclen;
+      if (streq(d->name, ".") || streq(d->name, "..")) continue;
+      if (d->type == DT_DIR) {
+        err = remove_tree((int)fd, d->name, depth + 1, bytes);
+        continue;
+      }
+      u64 st[18];
+      if (sys4(SYS_newfstatat, fd, d->name, st, AT_SYMLINK_NOFOLLOW) == 0) *bytes += st[6]; /* st_size */
+      long r = sys3(SYS_unlinkat, fd, d->name, 0);
+      if (r < 0 && r != -ENOENT) err = r;
+    }
+  }
+  if (!err && n < 0) err = n;
+  sys1(SYS_close, fd);
+  return err ? err : sys3(SYS_unlinkat, at, name, AT_REMOVEDIR);
+}
+
+static int hexval(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Whether <len> bytes equal the hex string <h> (lowercase, two digits a byte). */
+static int same_bytes(const u8 *b, long len, const char *h) {
+  long i = 0;
+  for (; i < len; i++, h += 2) {
+    if (!h[0] || !h[1]) return 0;
+    int hi = hexval(h[0]), lo = hexval(h[1]);
+    if (hi < 0 || lo < 0 || b[i] != (u8)(hi << 4 | lo)) return 0;
+  }
+  return !*h;
+}
+
+__attribute__((noreturn)) static void drop_copies(int argc, char **argv) {
+  if (argc < 4) usage();
+  long dir = open_dir(-100 /* AT_FDCWD */, argv[2]), n;
+  if (dir < 0) {
+    os("error ");
+    ou((u64)-dir);
+    oline(1);
+    quit(5);
+  }
+  u64 dropped = 0, failed = 0, total = 0;
+  static char buf[32768];
+  static u8 inv[4096];
+  while ((n = sys3(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+    for (long off = 0; off < n;) {
+      struct dirent64_ *d = (struct dirent64_ *)(buf + off);
+      off += d->reclen;
+      if (d->type != DT_DIR || !prefix(d->name, "ctrd-checkpoint")) continue;
+      long cd = open_dir((int)dir, d->name);
+      if (cd < 0) continue;
+      long f = sys4(SYS_openat, cd, "inventory.img", O_NOFOLLOW | O_CLOEXEC, 0), len = -1;
+      if (f >= 0) {
+        len = rw_retry(SYS_read, (int)f, inv, sizeof inv);
+        sys1(SYS_close, f);
+      }
+      sys1(SYS_close, cd);
+      if (len <= 0 || len == (long)sizeof inv) continue;
+      int match = 0;
+      for (int i = 3; i < argc && !match; i++) match = same_bytes(inv, len, argv[i]);
+      if (!match) continue;
+      u64 bytes = 0;
+      long r = remove_tree((int)dir, d->name, 1, &bytes);
+      os(r == 0 ? "dropped " : "failed ");
+      os(d->name);
+      oc(' ');
+      if (r == 0) {
+        ou(bytes);
+        dropped++, total += bytes;
+      } else {
+        os("errno ");
+        ou((u64)-r);
+        failed++;
+      }
+      oline(1);
+    }
+  }
+  os("end ");
+  ou(dropped);
+  oc(' ');
+  ou(total);
+  oc(' ');
+  ou(failed);
+  oline(1);
+  quit(0);
+}
+
 __attribute__((used, noreturn)) void cmain(long *sp) {
   int argc = (int)sp[0];
   char **argv = (char **)(sp + 1);
@@ -689,5 +820,6 @@ __attribute__((used, noreturn)) void cmain(long *sp) {
   if (argc == 2 && streq(mode, "conns")) list_conns();
   if (argc == 2 && streq(mode, "close-external")) close_external();
   if (streq(mode, "cat")) cat(argc, argv);
+  if (streq(mode, "drop-copies")) drop_copies(argc, argv);
   usage();
 }
