@@ -2,6 +2,7 @@ import "server-only";
 import { db } from "@/lib/db";
 import { DockerError } from "@/lib/docker/errors";
 import { call, checkpoint, removeContainer, startFromCheckpoint, type Side } from "@/lib/migration/docker-ops";
+import { HelperPool } from "@/lib/migration/helper-pool";
 import { containerLogs, createTool, readHostFile } from "@/lib/migration/probe";
 import { CAPABILITY_LABELS, CRIU_CAPABILITIES, criuHint, firstCriuError, type CriuCapability, type CriuProbe } from "@/lib/migration/criu-log";
 
@@ -197,6 +198,9 @@ const failure = (side: Side, err: unknown): FeatureResult => ({
 async function probeFeatures(side: Side, features: string[]): Promise<FeatureResult> {
   const c = await createTool(side, ["hold", ...features], "criu-probe");
   const cp = "ferry-probe";
+  // The copy containerd 1.6 keeps of the restored probe (lib/migration/restore-copies.ts).
+  const pool = new HelperPool(side, "criu-probe", 1);
+  let checkpointed = false;
   try {
     await call(side, () => c.start());
     const before = await waitForOutput(side, c.id, (out) => ticks(out).length > 0, "start ticking");
@@ -205,6 +209,7 @@ async function probeFeatures(side: Side, features: string[]): Promise<FeatureRes
     } catch (err) {
       return failure(side, err);
     }
+    checkpointed = true;
     const last = Math.max(...ticks(before));
     try {
       await restoreExplained(side, c.id, cp, 10);
@@ -217,6 +222,8 @@ async function probeFeatures(side: Side, features: string[]): Promise<FeatureRes
   } catch (err) {
     return failure(side, err);
   } finally {
-    await removeContainer(side, c.id);
+    const restored = checkpointed ? await pool.inventory(c.id, cp) : null;
+    if (restored) pool.copies.add(restored);
+    await Promise.allSettled([removeContainer(side, c.id), pool.close()]);
   }
 }

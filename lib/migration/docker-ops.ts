@@ -5,7 +5,7 @@ import type Docker from "dockerode";
 import { dockerCall, dockerFor, type HostConnection } from "@/lib/docker/client";
 import { DockerError } from "@/lib/docker/errors";
 import type { CgroupLayout } from "@/lib/migration/cgroup-memory";
-import { oneFileTar, tarHeader } from "@/lib/migration/tar";
+import { oneFileTar, TarFileSniffer, tarHeader } from "@/lib/migration/tar";
 
 /**
  * Every Docker call a migration makes, through the Engine API only. Streams go end to end
@@ -299,6 +299,7 @@ export const checkpointsDir = (side: Side, containerId: string) => `${side.rootD
  * Streams the checkpoint from the source container's checkpoints/ directory into the target
  * container's: a source helper's archive GET piped into a target helper's archive PUT. Each helper
  * mounts its host's `<DockerRootDir>/containers` at `mount` (lib/migration/helper-pool.ts).
+ * Returns the bytes sent and CRIU's inventory.img as it went by (lib/migration/restore-copies.ts).
  */
 export async function transferCheckpoint(
   from: { side: Side; helper: Docker.Container; containerId: string },
@@ -306,19 +307,21 @@ export async function transferCheckpoint(
   mount: string,
   checkpointId: string,
   onBytes: (n: number) => void = () => undefined,
-): Promise<number> {
+): Promise<{ bytes: number; inventory: Buffer | null }> {
   // Both requests at once: each archive call starts a process in its daemon (tens of ms), and
   // the target's need not wait for the source's first byte to start its own. A request body is
   // sent only once it has a byte, so the target's archive opens with the checkpoint directory's
   // own entry (the source's archive carries it again; extracting a directory twice is harmless).
   const pipe = new PassThrough();
   const opening = tarHeader(`${checkpointId}/`, 0, 0o700, "5");
+  const inventory = new TarFileSniffer("inventory.img", 4096);
   pipe.write(opening);
   let tar: Readable | undefined;
   const getting = call(from.side, () => from.helper.getArchive({ path: `${mount}/${from.containerId}/checkpoints/${checkpointId}` })).then(
     (res) => {
       tar = res as unknown as Readable;
       tar.on("error", (e) => pipe.destroy(e));
+      tar.on("data", (chunk: Buffer) => inventory.push(chunk));
       tar.pipe(pipe);
     },
     (err: unknown) => {
@@ -335,7 +338,7 @@ export async function transferCheckpoint(
     tar?.destroy();
     throw put.reason;
   }
-  return put.value.bytes - opening.length;
+  return { bytes: put.value.bytes - opening.length, inventory: inventory.found };
 }
 
 /** Copies one path from a container to the same path in another (archive GET piped into PUT). */

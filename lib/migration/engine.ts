@@ -8,6 +8,7 @@ import { CapacityLedger, HOST_CONCURRENCY_DEFAULT } from "@/lib/migration/capaci
 import * as ops from "@/lib/migration/docker-ops";
 import { MigrationError } from "@/lib/migration/errors";
 import { HelperPool, poolTag } from "@/lib/migration/helper-pool";
+import { CONTAINERD_TMP } from "@/lib/migration/restore-copies";
 import { PHASES, ROLLBACK, phaseFor, removeHalfMadeTarget, type BatchRun, type EngineHooks, type Move } from "@/lib/migration/phases";
 import { hostBudget, targetUsage } from "@/lib/migration/preflight";
 import { advance, closePhase, endPhase, journal, setStatus, startPhase, updateBatch, type PhaseEnd } from "@/lib/migration/record";
@@ -168,6 +169,11 @@ export class MigrationEngine {
       } finally {
         for (const id of ctx.held) this.releaseLedger(id);
         await Promise.all([...ctx.pools.values()].map((p) => p.close()));
+        for (const { side, copies } of ctx.pools.values()) {
+          const { dropped, bytes, failed } = copies.total;
+          if (dropped) journal({ migrationId }, `removed ${dropped} restored checkpoint copies (${formatBytes(bytes)}) that containerd left in ${side.host.name}'s ${CONTAINERD_TMP}`);
+          for (const problem of [...copies.problems, ...failed.map((f) => `a restored checkpoint copy in ${side.host.name}'s ${CONTAINERD_TMP} could not be removed: ${f}`)]) journal({ migrationId }, problem);
+        }
       }
     }
     // Whatever is still pending (an item set back by a rescue) did not start: it stays on its source.

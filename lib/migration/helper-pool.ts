@@ -1,7 +1,10 @@
 import "server-only";
 import type Docker from "dockerode";
-import { bindOnly, removeContainer, type Side } from "@/lib/migration/docker-ops";
+import type { Readable } from "node:stream";
+import { bindOnly, call, readAll, removeContainer, type Side } from "@/lib/migration/docker-ops";
 import { createTool } from "@/lib/migration/probe";
+import { RestoreCopies } from "@/lib/migration/restore-copies";
+import { tarFiles } from "@/lib/migration/tar";
 import { TaskReader } from "@/lib/migration/task-reader";
 
 /**
@@ -15,7 +18,8 @@ import { TaskReader } from "@/lib/migration/task-reader";
  * first needed. They belong to the batch (`<migrationId>/pool`): created once instead of two per
  * container, removed when the batch's moves end, swept with the batch otherwise. The pool also
  * holds the host's task reader (lib/migration/task-reader.ts), through which the verify of each
- * move reads CRIU's restore log.
+ * move reads CRIU's restore log, and the copies of restored checkpoints that containerd 1.6 leaves
+ * on the host (lib/migration/restore-copies.ts), removed before the pool closes.
  */
 export const POOL_SUFFIX = "/pool";
 export const MOUNT = "/ferry-containers";
@@ -26,6 +30,7 @@ export class HelperPool {
   private making = 0;
   private readonly waiting: ((c: Docker.Container) => void)[] = [];
   readonly tasks: TaskReader;
+  readonly copies: RestoreCopies;
 
   constructor(
     readonly side: Side,
@@ -33,6 +38,20 @@ export class HelperPool {
     private readonly size: number,
   ) {
     this.tasks = new TaskReader(side, tag);
+    this.copies = new RestoreCopies(side, tag);
+  }
+
+  /** CRIU's inventory.img of a checkpoint in a container's checkpoints/ on this host; null when it is not there. */
+  async inventory(containerId: string, checkpointId: string): Promise<Buffer | null> {
+    try {
+      return await this.with(async (h) => {
+        const stream = (await call(this.side, () => h.getArchive({ path: `${MOUNT}/${containerId}/checkpoints/${checkpointId}/inventory.img` }))) as unknown as Readable;
+        const [file] = tarFiles(await readAll(stream)).values();
+        return file ?? null;
+      });
+    } catch {
+      return null;
+    }
   }
 
   /** Lends a helper; give it back with `release`. */
@@ -70,8 +89,9 @@ export class HelperPool {
     }
   }
 
-  /** Removes the pool's helpers; what cannot be removed now is swept with the batch. */
+  /** Removes the restore copies it was told of, then its helpers; what cannot be removed now is swept with the batch. */
   async close(): Promise<void> {
+    await this.copies.settle();
     await Promise.allSettled([...this.made.splice(0).map((c) => removeContainer(this.side, c.id)), this.tasks.close()]);
     this.free.length = 0;
   }

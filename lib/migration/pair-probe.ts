@@ -114,10 +114,12 @@ export async function probePair(src: Side, tgt: Side, held?: Held): Promise<Omit
       const t = await createTool(tgt, ["hold", ...features, `token=fresh-${token}`], TAG);
       tgtId = t.id;
       made.push({ side: tgt, id: t.id });
-      await Promise.all([
+      const [sent] = await Promise.all([
         pools[0].with((srcHelper) => pools[1].with((tgtHelper) => transferCheckpoint({ side: src, helper: srcHelper, containerId: srcId }, { side: tgt, helper: tgtHelper, containerId: tgtId }, MOUNT, cp))),
         copyFilesystem(src, await inspect(src, srcId), tgt, tgtId),
       ]);
+      // The copy containerd 1.6 keeps of what it restores: looked for when the pool closes, after the restore.
+      if (sent.inventory) pools[1].copies.add(sent.inventory);
     } catch (err) {
       return done("fails", refusal(src, tgt, "carry", msg(err)));
     }

@@ -50,3 +50,84 @@ export function tarFiles(tar: Buffer): Map<string, Buffer> {
   }
   return files;
 }
+
+/**
+ * Watches a tar stream go by and keeps one small regular file of it: the first whose path is
+ * `base` or ends in `/<base>`. Nothing else is held: headers are parsed as they pass, other bodies
+ * skipped, so a 1 GiB checkpoint costs no memory. A PAX `path` applies to the next entry; the
+ * first all-zero block ends the archive.
+ */
+export class TarFileSniffer {
+  found: Buffer | null = null;
+  private head: Buffer[] = [];
+  private headLen = 0;
+  private body = 0;
+  private pad = 0;
+  private take: Buffer[] | null = null;
+  private takeKind: "file" | "pax" | null = null;
+  private paxPath: string | null = null;
+  private ended = false;
+
+  constructor(
+    private readonly base: string,
+    private readonly maxBytes = 64 * 1024,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length && !this.ended) {
+      if (this.body > 0) {
+        const n = Math.min(this.body, chunk.length - off);
+        this.take?.push(chunk.subarray(off, off + n));
+        this.body -= n;
+        off += n;
+        if (this.body === 0) this.endBody();
+      } else if (this.pad > 0) {
+        const n = Math.min(this.pad, chunk.length - off);
+        this.pad -= n;
+        off += n;
+      } else {
+        const n = Math.min(512 - this.headLen, chunk.length - off);
+        this.head.push(chunk.subarray(off, off + n));
+        this.headLen += n;
+        off += n;
+        if (this.headLen === 512) {
+          const h = Buffer.concat(this.head);
+          this.head = [];
+          this.headLen = 0;
+          this.header(h);
+        }
+      }
+    }
+  }
+
+  private header(h: Buffer): void {
+    if (h.every((b) => b === 0)) {
+      this.ended = true;
+      return;
+    }
+    const field = (start: number, len: number) => h.subarray(start, start + len).toString("utf8").replace(/\0.*$/s, "");
+    const size = parseInt(field(124, 12).trim() || "0", 8) || 0;
+    const type = field(156, 1) || "0";
+    const prefix = field(345, 155);
+    const name = this.paxPath ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
+    this.paxPath = null;
+    this.body = size;
+    this.pad = (512 - (size % 512)) % 512;
+    this.takeKind = null;
+    if (size <= this.maxBytes) {
+      if (type === "x") this.takeKind = "pax";
+      else if ((type === "0" || type === "7") && !this.found && (name === this.base || name.endsWith(`/${this.base}`))) this.takeKind = "file";
+    }
+    this.take = this.takeKind ? [] : null;
+    if (size === 0) this.endBody();
+  }
+
+  private endBody(): void {
+    const body = Buffer.concat(this.take ?? []);
+    if (this.takeKind === "pax") this.paxPath = /\d+ path=([^\n]*)\n/.exec(body.toString("utf8"))?.[1] ?? null;
+    if (this.takeKind === "file") this.found = body;
+    this.take = null;
+    this.takeKind = null;
+  }
+}

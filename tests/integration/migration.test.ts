@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import fs from "node:fs";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
@@ -238,6 +239,36 @@ describe("live migration between the lab's daemons", () => {
     expect(values.at(-1)!).toBeGreaterThan(last);
     expect(values).toEqual(values.map((_, i) => i + 1)); // 1, 2, 3 … without a second start at 1
     expect(await checkpointsLeft("a", id)).toEqual([]);
+  });
+
+  it("leaves no copy of a moved container's memory in the hosts' /tmp (containerd 1.6 keeps one of every checkpoint it restores)", async () => {
+    // The lab's hosts share this machine's /tmp: every copy containerd makes lands here.
+    const copies = () => new Set(fs.readdirSync("/tmp").filter((n) => n.startsWith("ctrd-checkpoint")));
+    const before = copies();
+    const moved = await startCounter("a", "it-copy-moved");
+    const rolled = await startCounter("a", "it-copy-rolled");
+    await Promise.all([moved, rolled].map((i) => untilCounted("a", i)));
+    let afterRestore: string[] = [];
+    const eng = observingEngine({
+      // it-copy-rolled: its checkpoint vanishes from B, so the source resumes from its own (a restore on A).
+      beforeRestore: async ({ item, target, targetContainerId, checkpointId }) => {
+        if (item.name === "it-copy-rolled") await ops.deleteCheckpoint(target, targetContainerId, checkpointId);
+      },
+      afterPhase: async ({ item, phase }) => {
+        if (item.name === "it-copy-moved" && phase === "verify") afterRestore = [...copies()].filter((n) => !before.has(n));
+      },
+    });
+    const m = await migrate({ targetHostId: hosts.b.id, items: [moved, rolled].map((containerId) => ({ hostId: hosts.a.id, containerId })), options: { concurrency: 1, keepSource: false, nameConflict: "fail" } }, eng);
+    expect(m.items.map((i) => [i.name, i.status])).toEqual([
+      ["it-copy-moved", "done"],
+      ["it-copy-rolled", "rolled-back"],
+    ]);
+    // Docker 20.10's containerd did leave a copy of the restored checkpoint (B's restore) …
+    expect(afterRestore.length, "a ctrd-checkpoint copy right after the restore on B").toBeGreaterThan(0);
+    // … and once the batch has ended none is left, neither B's nor the one A's rollback restore made.
+    expect([...copies()].filter((n) => !before.has(n))).toEqual([]);
+    await expectContinued("it-copy-moved");
+    expect(await isRunning("a", "it-copy-rolled")).toBe(true);
   });
 
   it("never exceeds the target's memory budget: what does not fit is skipped and keeps running on A", async () => {
