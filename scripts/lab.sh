@@ -1174,9 +1174,10 @@ self_test() {
 # containerd 1.6 (Docker 20.10: hosts A, B, C) unpacks every checkpoint it restores into a
 # directory of its own, ctrd-checkpoint<N> in its temp dir (/tmp), and never removes it
 # (containerd#10166): each restore leaves the process's whole memory image behind. The newer
-# containerds of D and E do not. A test run leaves about 300 of them, 1.5 GB (the 1 GiB memory test);
-# a development machine had 12,000 (57 GB). They are garbage once the restore call has returned:
-# `up` removes those older than an hour.
+# containerds of D and E do not. Ferry removes the copies of its own restores
+# (lib/migration/restore-copies.ts); restores outside it (this script's self-test, lab-pairs.sh,
+# compat.sh, a dashboard killed mid-batch) leave theirs. A development machine had gathered 11,175
+# (61 GB). They are garbage once the restore call has returned: `up` removes those older than an hour.
 clear_restore_leftovers() {
   local n size
   n=$(find /tmp -maxdepth 1 -name 'ctrd-checkpoint*' -type d -mmin +60 | wc -l)
