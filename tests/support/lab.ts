@@ -88,11 +88,14 @@ export async function assertLabUp(): Promise<void> {
   }
 }
 
-/** The lab hosts that are set up (their socket exists) but do not answer: A, B and C always count. */
+/**
+ * The lab hosts that do not answer: A, B and C whatever the cause; D and E only when they are
+ * alive but silent (a newer Docker that could not be set up is down on purpose, and the tests that
+ * need it fail on their own).
+ */
 export async function stuckLabHosts(): Promise<{ host: LabHost; why: string }[]> {
-  const hosts = [...LAB_HOSTS, ...NEWER_HOSTS.filter((h) => fs.existsSync(LAB[h].socketPath))];
-  const whys = await Promise.all(hosts.map(async (host) => ({ host, why: await whyNoAnswer(host) })));
-  return whys.filter((w): w is { host: LabHost; why: string } => w.why !== null);
+  const whys = await Promise.all([...LAB_HOSTS, ...NEWER_HOSTS].map(async (host) => ({ host, why: await whyNoAnswer(host) })));
+  return whys.filter((w): w is { host: LabHost; why: string } => w.why !== null && ((LAB_HOSTS as readonly string[]).includes(w.host) || w.why.startsWith("no answer")));
 }
 
 /** Starts a counter container (prints 1, 2, 3 … once a second) on a lab host. */
