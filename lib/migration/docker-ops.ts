@@ -299,7 +299,8 @@ export const checkpointsDir = (side: Side, containerId: string) => `${side.rootD
  * Streams the checkpoint from the source container's checkpoints/ directory into the target
  * container's: a source helper's archive GET piped into a target helper's archive PUT. Each helper
  * mounts its host's `<DockerRootDir>/containers` at `mount` (lib/migration/helper-pool.ts).
- * Returns the bytes sent and CRIU's inventory.img as it went by (lib/migration/restore-copies.ts).
+ * Returns the bytes sent; `onInventory` gets CRIU's inventory.img as soon as it has gone by, even
+ * if the transfer fails later (lib/migration/restore-copies.ts).
  */
 export async function transferCheckpoint(
   from: { side: Side; helper: Docker.Container; containerId: string },
@@ -307,7 +308,8 @@ export async function transferCheckpoint(
   mount: string,
   checkpointId: string,
   onBytes: (n: number) => void = () => undefined,
-): Promise<{ bytes: number; inventory: Buffer | null }> {
+  onInventory: (inventory: Buffer) => void = () => undefined,
+): Promise<number> {
   // Both requests at once: each archive call starts a process in its daemon (tens of ms), and
   // the target's need not wait for the source's first byte to start its own. A request body is
   // sent only once it has a byte, so the target's archive opens with the checkpoint directory's
@@ -321,7 +323,11 @@ export async function transferCheckpoint(
     (res) => {
       tar = res as unknown as Readable;
       tar.on("error", (e) => pipe.destroy(e));
-      tar.on("data", (chunk: Buffer) => inventory.push(chunk));
+      tar.on("data", (chunk: Buffer) => {
+        if (inventory.found) return;
+        inventory.push(chunk);
+        if (inventory.found) onInventory(inventory.found);
+      });
       tar.pipe(pipe);
     },
     (err: unknown) => {
@@ -338,7 +344,7 @@ export async function transferCheckpoint(
     tar?.destroy();
     throw put.reason;
   }
-  return { bytes: put.value.bytes - opening.length, inventory: inventory.found };
+  return put.value.bytes - opening.length;
 }
 
 /** Copies one path from a container to the same path in another (archive GET piped into PUT). */

@@ -89,6 +89,7 @@ export async function probePair(src: Side, tgt: Side, held?: Held): Promise<Omit
   const done = (outcome: PairOutcome, detail: string) => ({ ...base, outcome, detail, durationMs: Date.now() - t0 });
   const made: { side: Side; id: string }[] = [];
   const pools = [new HelperPool(src, `${TAG}/${token}`, 1), new HelperPool(tgt, `${TAG}/${token}`, 1)] as const;
+  let inventory: Buffer | undefined;
   try {
     let last: number;
     let srcId: string;
@@ -114,12 +115,10 @@ export async function probePair(src: Side, tgt: Side, held?: Held): Promise<Omit
       const t = await createTool(tgt, ["hold", ...features, `token=fresh-${token}`], TAG);
       tgtId = t.id;
       made.push({ side: tgt, id: t.id });
-      const [sent] = await Promise.all([
-        pools[0].with((srcHelper) => pools[1].with((tgtHelper) => transferCheckpoint({ side: src, helper: srcHelper, containerId: srcId }, { side: tgt, helper: tgtHelper, containerId: tgtId }, MOUNT, cp))),
+      await Promise.all([
+        pools[0].with((srcHelper) => pools[1].with((tgtHelper) => transferCheckpoint({ side: src, helper: srcHelper, containerId: srcId }, { side: tgt, helper: tgtHelper, containerId: tgtId }, MOUNT, cp, undefined, (b) => (inventory = b)))),
         copyFilesystem(src, await inspect(src, srcId), tgt, tgtId),
       ]);
-      // The copy containerd 1.6 keeps of what it restores: looked for when the pool closes, after the restore.
-      if (sent.inventory) pools[1].copies.add(sent.inventory);
     } catch (err) {
       return done("fails", refusal(src, tgt, "carry", msg(err)));
     }
@@ -151,6 +150,8 @@ export async function probePair(src: Side, tgt: Side, held?: Held): Promise<Omit
     const seenOk = `restored on ${tgt.host.name}: the probe went on from tick ${last} to ${first.n} with its token, ${heldList(features)} intact, and CRIU's restore log says it finished`;
     return done("works", withoutTcp ? `${seenOk} (${withoutTcp})` : seenOk);
   } finally {
+    // The copy containerd 1.6 keeps of what it restored (lib/migration/restore-copies.ts): looked for as the pool closes.
+    if (inventory) pools[1].copies.add(inventory);
     await Promise.allSettled([...made.map((m) => removeContainer(m.side, m.id)), ...pools.map((p) => p.close())]);
   }
 }

@@ -75,7 +75,7 @@ export type Move = {
   checkpointAt?: Date;
   transferred?: { cpBytes: number; files: number; volumes: number; bytes: number };
   /** CRIU's inventory.img of the checkpoint, seen as it was transferred: names its restored copies. */
-  inventory?: Buffer | null;
+  inventory?: Buffer;
   downtimeMs?: number;
 };
 
@@ -346,7 +346,7 @@ const transfer: Phase<NonNullable<Move["transferred"]> & { ms: number }> = {
     let bytes = 0;
     const add = (n: number) => m.batch.progress(m.item, (bytes += n), Date.now() - started);
     // The checkpoint and the container's files travel side by side, streamed host to host.
-    const [cp, fs] = await Promise.all([
+    const [cpBytes, fs] = await Promise.all([
       m.batch.helpers(m.src).with((srcHelper) =>
         m.batch.helpers(m.tgt).with((tgtHelper) =>
           ops.transferCheckpoint(
@@ -355,14 +355,14 @@ const transfer: Phase<NonNullable<Move["transferred"]> & { ms: number }> = {
             HELPER_MOUNT,
             m.checkpointId,
             add,
+            (inventory) => (m.inventory = inventory),
           ),
         ),
       ),
       ops.copyFilesystem(m.src, m.fresh!, m.tgt, m.targetId!, add),
     ]);
     if (fs.deleted.length) m.warnings.push(`${fs.deleted.length} file(s) deleted in the container are still present on the target: ${fs.deleted.slice(0, 5).join(", ")}`);
-    m.inventory = cp.inventory;
-    m.transferred = { cpBytes: cp.bytes, files: fs.files, volumes: fs.volumes, bytes: fs.bytes };
+    m.transferred = { cpBytes, files: fs.files, volumes: fs.volumes, bytes: fs.bytes };
     return { ...m.transferred, ms: Date.now() - started };
   },
   describe: (m, r) => ({
@@ -438,15 +438,12 @@ export const ROLLBACK = {
   status: "rolling-back",
   phase: "rollback",
   async run(m: Move): Promise<string> {
-    // The checkpoint the source resumes from (none if it never stopped); its copies are looked for
-    // once undo has restored it: on the source, and on the target if it got the checkpoint (a
-    // restore that fails in CRIU has made its copy already).
-    const restored = m.inventory ?? (m.checkpointAt ? await m.batch.helpers(m.src).inventory(m.item.sourceContainerId, m.checkpointId) : null);
     const { detail, leftovers, leftover } = await undo(m.src, m.tgt, m.tgt.host.name, m.item, m.checkpointId, m.targetId ?? null);
-    if (restored) {
-      m.batch.helpers(m.src).copies.add(restored);
-      if (m.inventory) m.batch.helpers(m.tgt).copies.add(restored);
-    }
+    // The copies containerd 1.6 made of the checkpoint the source resumed from, and of the target's
+    // restore if it got that far (a restore that fails in CRIU has made its copy already). Known
+    // only once the transfer has seen the checkpoint go by: nothing waits here on a host (the
+    // source may be the host that died).
+    if (m.inventory) for (const side of [m.src, m.tgt]) m.batch.helpers(side).copies.add(m.inventory);
     if (leftovers.length) await updateItem(m.item.id, { leftovers: withLeftovers(m.item.leftovers, leftovers) });
     if (leftover) m.warnings.push(leftover);
     return leftover ? `${detail}; ${leftover}` : detail;
