@@ -1,9 +1,9 @@
 import "server-only";
 import { db } from "@/lib/db";
 import { DockerError } from "@/lib/docker/errors";
-import { call, checkpoint, removeContainer, startFromCheckpoint, type Side } from "@/lib/migration/docker-ops";
-import { HelperPool } from "@/lib/migration/helper-pool";
-import { containerLogs, createTool, readHostFile } from "@/lib/migration/probe";
+import { call, checkpoint, checkpointsDir, removeContainer, startFromCheckpoint, type Side } from "@/lib/migration/docker-ops";
+import { containerLogs, createTool, readHostBytes, readHostFile } from "@/lib/migration/probe";
+import { RestoreCopies } from "@/lib/migration/restore-copies";
 import { CAPABILITY_LABELS, CRIU_CAPABILITIES, criuHint, firstCriuError, type CriuCapability, type CriuProbe } from "@/lib/migration/criu-log";
 
 export { CRIU_CAPABILITIES, type CriuCapability, type CriuProbe };
@@ -198,8 +198,6 @@ const failure = (side: Side, err: unknown): FeatureResult => ({
 async function probeFeatures(side: Side, features: string[]): Promise<FeatureResult> {
   const c = await createTool(side, ["hold", ...features], "criu-probe");
   const cp = "ferry-probe";
-  // The copy containerd 1.6 keeps of the restored probe (lib/migration/restore-copies.ts).
-  const pool = new HelperPool(side, "criu-probe", 1);
   let checkpointed = false;
   try {
     await call(side, () => c.start());
@@ -222,8 +220,10 @@ async function probeFeatures(side: Side, features: string[]): Promise<FeatureRes
   } catch (err) {
     return failure(side, err);
   } finally {
-    const restored = checkpointed ? await pool.inventory(c.id, cp) : null;
-    if (restored) pool.copies.add(restored);
-    await Promise.allSettled([removeContainer(side, c.id), pool.close()]);
+    // The copy containerd 1.6 keeps of the restored probe (lib/migration/restore-copies.ts).
+    const restored = checkpointed ? await readHostBytes(side, `${checkpointsDir(side, c.id)}/${cp}/inventory.img`).catch(() => null) : null;
+    const copies = new RestoreCopies(side, "criu-probe");
+    if (restored) copies.add(restored);
+    await Promise.allSettled([removeContainer(side, c.id), copies.settle()]);
   }
 }

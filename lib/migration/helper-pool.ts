@@ -1,10 +1,8 @@
 import "server-only";
 import type Docker from "dockerode";
-import type { Readable } from "node:stream";
-import { bindOnly, call, readAll, removeContainer, type Side } from "@/lib/migration/docker-ops";
+import { bindOnly, removeContainer, type Side } from "@/lib/migration/docker-ops";
 import { createTool } from "@/lib/migration/probe";
 import { RestoreCopies } from "@/lib/migration/restore-copies";
-import { tarFiles } from "@/lib/migration/tar";
 import { TaskReader } from "@/lib/migration/task-reader";
 
 /**
@@ -39,19 +37,6 @@ export class HelperPool {
   ) {
     this.tasks = new TaskReader(side, tag);
     this.copies = new RestoreCopies(side, tag);
-  }
-
-  /** CRIU's inventory.img of a checkpoint in a container's checkpoints/ on this host; null when it is not there. */
-  async inventory(containerId: string, checkpointId: string): Promise<Buffer | null> {
-    try {
-      return await this.with(async (h) => {
-        const stream = (await call(this.side, () => h.getArchive({ path: `${MOUNT}/${containerId}/checkpoints/${checkpointId}/inventory.img` }))) as unknown as Readable;
-        const [file] = tarFiles(await readAll(stream)).values();
-        return file ?? null;
-      });
-    } catch {
-      return null;
-    }
   }
 
   /** Lends a helper; give it back with `release`. */

@@ -116,6 +116,11 @@ export async function runTool(
  * archive API reads it (as the checkpoint itself is read). Null when the file is not there.
  */
 export async function readHostFile(side: Side, hostPath: string, maxBytes = 4 * 1024 * 1024): Promise<string | null> {
+  return (await readHostBytes(side, hostPath, maxBytes))?.toString("utf8") ?? null;
+}
+
+/** `readHostFile`'s bytes, as they are (CRIU's images are binary). */
+export async function readHostBytes(side: Side, hostPath: string, maxBytes = 4 * 1024 * 1024): Promise<Buffer | null> {
   const slash = hostPath.lastIndexOf("/");
   const dir = hostPath.slice(0, slash) || "/";
   const base = hostPath.slice(slash + 1);
@@ -131,7 +136,7 @@ export async function readHostFile(side: Side, hostPath: string, maxBytes = 4 * 
   try {
     const stream = (await call(side, () => c.getArchive({ path: `/ferry-host/${base}` }))) as unknown as Readable;
     const [file] = tarFiles(await readAll(stream)).values();
-    return file ? file.subarray(0, maxBytes).toString("utf8") : null;
+    return file ? file.subarray(0, maxBytes) : null;
   } catch (err) {
     if (err instanceof DockerError && err.code === "NOT_FOUND") return null;
     throw err;
