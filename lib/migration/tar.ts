@@ -37,19 +37,29 @@ export function tarFiles(tar: Buffer): Map<string, Buffer> {
   while (off + 512 <= tar.length) {
     const h = tar.subarray(off, off + 512);
     if (h.every((b) => b === 0)) break;
-    const field = (start: number, len: number) => h.subarray(start, start + len).toString("utf8").replace(/\0.*$/s, "");
-    const size = parseInt(field(124, 12).trim() || "0", 8);
-    const type = field(156, 1) || "0";
-    const prefix = field(345, 155);
-    const name = paxPath ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
+    const { name, size, type } = readHeader(h, paxPath);
     const body = tar.subarray(off + 512, off + 512 + size);
     paxPath = null;
-    if (type === "x") paxPath = /\d+ path=([^\n]*)\n/.exec(body.toString("utf8"))?.[1] ?? null;
-    else if (type === "0" || type === "7") files.set(name, body);
+    if (type === "x") paxPath = paxPathOf(body);
+    else if (isFile(type)) files.set(name, body);
     off += 512 + Math.ceil(size / 512) * 512;
   }
   return files;
 }
+
+/** A ustar header's path (a PAX `path` before it wins), size and type. */
+function readHeader(h: Buffer, paxPath: string | null): { name: string; size: number; type: string } {
+  const field = (start: number, len: number) => h.subarray(start, start + len).toString("utf8").replace(/\0.*$/s, "");
+  const prefix = field(345, 155);
+  return {
+    name: paxPath ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100)),
+    size: parseInt(field(124, 12).trim() || "0", 8) || 0,
+    type: field(156, 1) || "0",
+  };
+}
+
+const paxPathOf = (body: Buffer) => /\d+ path=([^\n]*)\n/.exec(body.toString("utf8"))?.[1] ?? null;
+const isFile = (type: string) => type === "0" || type === "7";
 
 /**
  * Watches a tar stream go by and keeps one small regular file of it: the first whose path is
@@ -106,18 +116,14 @@ export class TarFileSniffer {
       this.ended = true;
       return;
     }
-    const field = (start: number, len: number) => h.subarray(start, start + len).toString("utf8").replace(/\0.*$/s, "");
-    const size = parseInt(field(124, 12).trim() || "0", 8) || 0;
-    const type = field(156, 1) || "0";
-    const prefix = field(345, 155);
-    const name = this.paxPath ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
+    const { name, size, type } = readHeader(h, this.paxPath);
     this.paxPath = null;
     this.body = size;
     this.pad = (512 - (size % 512)) % 512;
     this.takeKind = null;
     if (size <= this.maxBytes) {
       if (type === "x") this.takeKind = "pax";
-      else if ((type === "0" || type === "7") && !this.found && (name === this.base || name.endsWith(`/${this.base}`))) this.takeKind = "file";
+      else if (isFile(type) && !this.found && (name === this.base || name.endsWith(`/${this.base}`))) this.takeKind = "file";
     }
     this.take = this.takeKind ? [] : null;
     if (size === 0) this.endBody();
@@ -125,7 +131,7 @@ export class TarFileSniffer {
 
   private endBody(): void {
     const body = Buffer.concat(this.take ?? []);
-    if (this.takeKind === "pax") this.paxPath = /\d+ path=([^\n]*)\n/.exec(body.toString("utf8"))?.[1] ?? null;
+    if (this.takeKind === "pax") this.paxPath = paxPathOf(body);
     if (this.takeKind === "file") this.found = body;
     this.take = null;
     this.takeKind = null;
