@@ -416,9 +416,10 @@ daemon_pid() { # config -> pid of the dockerd running with it (from its pidfile)
 # A pid file whose process is gone, a zombie or not a dockerd is stale: remove it.
 # The same holds for the containerd that dockerd started (it dies with dockerd): a new dockerd that
 # finds its pid file alive waits for it to answer and gives up ("timeout waiting for containerd").
+config_exec_root() { jq -r '."exec-root" // "/var/run/docker"' "$1" 2>/dev/null || echo /var/run/docker; }
 clear_stale_pidfile() { # config name
   local exec_root pidfile
-  exec_root=$(jq -r '."exec-root" // "/var/run/docker"' "$1" 2>/dev/null) || exec_root=/var/run/docker
+  exec_root=$(config_exec_root "$1")
   pidfile=$(jq -r '.pidfile // "/var/run/docker.pid"' "$1" 2>/dev/null) || pidfile=/var/run/docker.pid
   clear_pidfile_unless "$pidfile" dockerd "$2"
   clear_pidfile_unless "$exec_root/containerd/containerd.pid" containerd "$2"
@@ -478,8 +479,8 @@ config_changed() { # pid file name
 
 # A dockerd that is alive but does not answer (SIGSTOPped, or stuck on a call into its containerd)
 # blocks every test after it, and a new dockerd cannot take its socket. What it was doing goes to
-# the log first: its state, the lab's containerd/shim/runc/criu processes, and the goroutines that
-# dockerd and its containerd have been blocked in for minutes (SIGUSR1 makes both dump their stacks).
+# the log first: its state, the lab's containerd/shim/runc/criu processes, and the goroutines of
+# dockerd and its containerd that serve requests (SIGUSR1 makes both dump their stacks).
 # Then both are killed, and start_daemon starts them afresh (live-restore keeps the containers).
 heal_stuck_daemon() { # name sock config
   local name=$1 sock=$2 pid state exec_root cpid
@@ -492,7 +493,7 @@ heal_stuck_daemon() { # name sock config
     kill -CONT "$pid"
     for _ in $(seq 1 20); do daemon_up "$sock" && return 0; sleep 0.5; done
   fi
-  exec_root=$(jq -r '."exec-root" // "/var/run/docker"' "$3" 2>/dev/null) || exec_root=/var/run/docker
+  exec_root=$(config_exec_root "$3")
   cpid=$(cat "$exec_root/containerd/containerd.pid" 2>/dev/null || true)
   log "host $name: dockerd (pid $pid, state $state) is alive but has not answered on unix://$sock for 15 s;" \
     "its containerd: pid ${cpid:-none}, state $(awk '{print $3}' "/proc/$cpid/stat" 2>/dev/null || echo gone)"
@@ -1167,10 +1168,6 @@ self_test() {
   log "self-test passed: A counted to $last_a, B went on from $first_b"
 }
 
-# Docker 20.10 cannot checkpoint a container that was already running when its daemon started:
-# the daemon live-restored it and lost its runtime options (moby#41531, "invalid task checkpoint
-# option"). The lab's own containers (label ferry.lab=1: counters, demo servers) that predate their
-# daemon are restarted once, so the demo can move them; nothing else is touched.
 # containerd 1.6 (Docker 20.10: hosts A, B, C) unpacks every checkpoint it restores into a
 # directory of its own, ctrd-checkpoint<N> in its temp dir (/tmp), and never removes it
 # (containerd#10166): each restore leaves the process's whole memory image behind. The newer
@@ -1179,14 +1176,18 @@ self_test() {
 # compat.sh, a dashboard killed mid-batch) leave theirs. A development machine had gathered 11,175
 # (61 GB). They are garbage once the restore call has returned: `up` removes those older than an hour.
 clear_restore_leftovers() {
-  local n size
-  n=$(find /tmp -maxdepth 1 -name 'ctrd-checkpoint*' -type d -mmin +60 | wc -l)
-  ((n > 0)) || return 0
-  size=$(find /tmp -maxdepth 1 -name 'ctrd-checkpoint*' -type d -mmin +60 -exec du -sm {} + | awk '{s += $1} END {print s}')
-  find /tmp -maxdepth 1 -name 'ctrd-checkpoint*' -type d -mmin +60 -exec rm -rf {} +
-  log "removed $n checkpoint images containerd had left in /tmp after restores ($size MB; containerd#10166)"
+  local old size
+  mapfile -t old < <(find /tmp -maxdepth 1 -name 'ctrd-checkpoint*' -type d -mmin +60)
+  ((${#old[@]} > 0)) || return 0
+  size=$(du -scm "${old[@]}" | tail -1 | cut -f1)
+  rm -rf "${old[@]}"
+  log "removed ${#old[@]} checkpoint images containerd had left in /tmp after restores ($size MB; containerd#10166)"
 }
 
+# Docker 20.10 cannot checkpoint a container that was already running when its daemon started:
+# the daemon live-restored it and lost its runtime options (moby#41531, "invalid task checkpoint
+# option"). The lab's own containers (label ferry.lab=1: counters, demo servers) that predate their
+# daemon are restarted once, so the demo can move them; nothing else is touched.
 restart_live_restored() { # name sock
   local name=$1 sock=$2 pid since c started test stale=()
   pid=$(cat "$RUN_DIR/dockerd-$name.pid" 2>/dev/null) || return 0
